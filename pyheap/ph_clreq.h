@@ -1,0 +1,46 @@
+/* pyheap: the private client requests between pyheap's preload and the tool. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#ifndef PH_CLREQ_H
+#define PH_CLREQ_H
+
+#include "pyheap.h"
+
+/* The preload reports what CPython's allocator domains and arena allocator
+   do.  Every request is answered by the tool; under another tool it returns
+   the default value and nothing happens. */
+typedef enum {
+   /* arg1: PhPyInfo* (below).  Sent once, when the preload finds CPython. */
+   PH_REQ_PY_REGISTER = PYHEAP_REQ_PRIVATE_BASE,
+   /* arg1: domain, arg2: pointer, arg3: size.  After a successful alloc. */
+   PH_REQ_PY_ALLOC,
+   /* arg1: domain, arg2: pointer.  Before the block is freed. */
+   PH_REQ_PY_FREE,
+   /* arg1: domain, arg2: old pointer, arg3: new pointer, arg4: size. */
+   PH_REQ_PY_REALLOC,
+   /* arg1: pointer, arg2: size.  After the arena allocator returned. */
+   PH_REQ_ARENA_ALLOC,
+   /* arg1: pointer, arg2: size.  Before the arena is released. */
+   PH_REQ_ARENA_FREE,
+   /* arg1: PhHooksState. */
+   PH_REQ_HOOKS_STATE
+} PhClientRequest;
+
+typedef enum {
+   PH_HOOKS_NONE = 0,          /* not Python, or hooks not installed */
+   PH_HOOKS_INSTALLED = 1,     /* installed before the interpreter started */
+   PH_HOOKS_REINSTALLED = 2    /* Python replaced them; put back later */
+} PhHooksState;
+
+/* What the preload learns by dlsym() and tells the tool.  Only addresses and
+   plain numbers: the tool reads the interpreter's memory itself. */
+typedef struct {
+   unsigned long info_szB;      /* sizeof(PhPyInfo), for versioning */
+   unsigned long version_hex;   /* Py_Version (== sys.hexversion) */
+   unsigned long runtime;       /* &_PyRuntime */
+   unsigned long code_type;     /* &PyCode_Type */
+   unsigned long unicode_type;  /* &PyUnicode_Type */
+   unsigned long bytes_type;    /* &PyBytes_Type */
+} PhPyInfo;
+
+#endif /* PH_CLREQ_H */

@@ -1,0 +1,2049 @@
+/* pyheap: the Valgrind tool: heap blocks of a (Python) process, classified, with their stacks. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*--------------------------------------------------------------------*/
+/*--- pyheap: a heap profiler for Python programs.     ph_main.c ---*/
+/*--------------------------------------------------------------------*/
+
+/*
+   This file is part of pyheap, a Valgrind tool.
+
+   This program is free software; you can redistribute it and/or
+   modify it under the terms of the GNU General Public License as
+   published by the Free Software Foundation; either version 2 of the
+   License, or (at your option) any later version.
+
+   This program is distributed in the hope that it will be useful, but
+   WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+   General Public License for more details.
+*/
+
+/* How it works, in short.
+
+   - Every malloc-family call of the program is redirected here (Valgrind's
+     malloc replacement, as massif does).  The block is recorded as class
+     "raw" with the stack of the thread that asked for it.
+   - pyheap's preload (ph_preload.c) wraps CPython's MEM and OBJ allocator
+     domains and its arena allocator (PEP 445) and reports each call with a
+     client request.  A Python-domain block that is not already a live
+     malloc block was served by pymalloc inside an arena: class "pymalloc".
+     One that is a live malloc block fell through to malloc (a request over
+     512 bytes): it is re-filed from "raw" to "python-large".  So each block
+     is counted once, under its outermost domain.
+   - The stack of an allocation is read from the interpreter's memory: the
+     thread's frame chain, each frame's code object and instruction, hence
+     file, line and function (ph_pylayout.h has the offsets).  Every guest
+     read is protected by a fault catcher: a garbage pointer gives a
+     truncated stack, never a crash.  When there is no Python frame (not a
+     Python program, C code before the interpreter starts) the native stack
+     is used; --native=yes adds native frames below the Python ones.
+   - Per stack and class, live and total bytes and blocks are kept up to
+     date at every event, so a detailed snapshot is a copy of the non-zero
+     entries.  The peak is exact: see "The exact peak".
+   - At exit everything is written to one file (docs/file-format.md).
+*/
+
+#include "config.h"
+#include "pub_tool_basics.h"
+#include "pub_tool_vki.h"
+#include "pub_tool_aspacemgr.h"
+#include "pub_tool_clientstate.h"
+#include "pub_tool_debuginfo.h"
+#include "pub_tool_hashtable.h"
+#include "pub_tool_libcassert.h"
+#include "pub_tool_libcbase.h"
+#include "pub_tool_libcfile.h"
+#include "pub_tool_libcprint.h"
+#include "pub_tool_libcproc.h"
+#include "pub_tool_libcsetjmp.h"
+#include "pub_tool_libcsignal.h"
+#include "pub_tool_machine.h"
+#include "pub_tool_mallocfree.h"
+#include "pub_tool_options.h"
+#include "pub_tool_poolalloc.h"
+#include "pub_tool_replacemalloc.h"
+#include "pub_tool_signals.h"
+#include "pub_tool_stacktrace.h"
+#include "pub_tool_threadstate.h"
+#include "pub_tool_tooliface.h"
+#include "pub_tool_xarray.h"
+
+#include "ph_clreq.h"
+#include "ph_linetable.h"
+#include "ph_pylayout.h"
+#include "ph_text.h"
+
+#define PH_FORMAT_VERSION 1
+
+//------------------------------------------------------------//
+//--- Options                                              ---//
+//------------------------------------------------------------//
+
+typedef enum { TimeI, TimeMS, TimeB } TimeUnit;
+
+#define PH_MAX_DEPTH 256
+
+static const HChar *clo_out_file      = "pyheap.out.%p";
+static TimeUnit     clo_time_unit     = TimeI;
+static Int          clo_depth         = 30;
+static Bool         clo_native        = False;
+static Int          clo_max_snapshots = 100;
+static Int          clo_detailed_freq = 10;
+
+/* The tool options as given, for the output file's header. */
+static XArray *given_options;            /* of HChar */
+
+static const HChar *time_unit_name(TimeUnit u)
+{
+   switch (u) {
+   case TimeI:  return "i";
+   case TimeMS: return "ms";
+   case TimeB:  return "B";
+   default:     tl_assert(0);
+   }
+}
+
+static Bool ph_process_cmd_line_option(const HChar *arg)
+{
+   const HChar *tmp_str;
+
+   if      VG_STR_CLO(arg, "--pyheap-out-file", clo_out_file) {}
+   else if VG_XACT_CLO(arg, "--time-unit=i",  clo_time_unit, TimeI) {}
+   else if VG_XACT_CLO(arg, "--time-unit=ms", clo_time_unit, TimeMS) {}
+   else if VG_XACT_CLO(arg, "--time-unit=B",  clo_time_unit, TimeB) {}
+   else if VG_BINT_CLO(arg, "--depth", clo_depth, 1, PH_MAX_DEPTH) {}
+   else if VG_BOOL_CLO(arg, "--native", clo_native) {}
+   else if VG_BINT_CLO(arg, "--max-snapshots", clo_max_snapshots, 10, 1000) {}
+   else if VG_BINT_CLO(arg, "--detailed-freq", clo_detailed_freq, 1, 1000000) {}
+   else if VG_STR_CLO(arg, "--time-unit", tmp_str) {
+      VG_(fmsg_bad_option)(arg, "--time-unit takes i, ms or B, not '%s'\n", tmp_str);
+   }
+   else
+      return False;
+
+   if (VG_(sizeXA)(given_options) > 0)
+      VG_(addBytesToXA)(given_options, " ", 1);
+   VG_(addBytesToXA)(given_options, arg, VG_(strlen)(arg));
+   return True;
+}
+
+static void ph_print_usage(void)
+{
+   VG_(printf)(
+"    --pyheap-out-file=<file>  output file name [pyheap.out.%%p]\n"
+"                              (%%p is the pid, %%q{VAR} the value of $VAR)\n"
+"    --time-unit=i|ms|B        time unit: instructions executed, milliseconds\n"
+"                              or bytes allocated/freed [i]\n"
+"    --depth=<number>          most frames kept per stack, innermost first\n"
+"                              (1..%d) [30]\n"
+"    --native=no|yes           add native (C) frames below the Python\n"
+"                              frames of each allocation [no]\n"
+"    --max-snapshots=<number>  time-series samples kept (10..1000) [100]\n"
+"    --detailed-freq=<number>  every Nth sample is detailed [10]\n"
+"  Python code can take labelled snapshots with `import pyheap;\n"
+"  pyheap.snapshot(\"label\")`, C code with PYHEAP_SNAPSHOT() from <pyheap.h>.\n"
+"  View the output with pyheap_print.\n",
+   PH_MAX_DEPTH);
+}
+
+static void ph_print_debug_usage(void)
+{
+   VG_(printf)("    (none)\n");
+}
+
+//------------------------------------------------------------//
+//--- Statistics                                           ---//
+//------------------------------------------------------------//
+
+static ULong n_allocs;           /* malloc-family allocations */
+static ULong n_frees;
+static ULong n_py_events;        /* reports from the Python hooks */
+static ULong n_reclassified;     /* raw blocks re-filed as python-large */
+static ULong n_stale_blocks;     /* a new block at a live block's address */
+static ULong n_read_faults;      /* guest reads that faulted */
+static ULong n_rawstack_hits;
+static ULong n_rawstack_misses;
+static ULong n_peak_materialisations;
+
+//------------------------------------------------------------//
+//--- Reading the guest's memory safely                    ---//
+//------------------------------------------------------------//
+
+/* The frame walker follows pointers found in the interpreter's memory.
+   Any of them may be garbage (a thread state being torn down, a frame
+   half-built).  Reads are plain loads; a load that faults raises SIGSEGV
+   in the tool, which Valgrind passes to our fault catcher, which jumps
+   back to the start of the walk.  The walk then keeps what it had.  The
+   catcher is set only around a walk: Valgrind asserts that none is set
+   when a fault happens in generated code (the program's own faults).
+
+   Everything a walk must keep across such a jump lives in statics. */
+
+static VG_MINIMAL_JMP_BUF(read_jmpbuf);
+
+static void read_fault_catcher(Int sigNo, Addr addr)
+{
+   vki_sigset_t mask;
+
+   /* The handler runs with the signal blocked; unblock it before jumping
+      out, or the next fault would kill the process. */
+   VG_(sigprocmask)(VKI_SIG_SETMASK, NULL, &mask);
+   VG_(sigdelset)(&mask, sigNo);
+   VG_(sigprocmask)(VKI_SIG_SETMASK, &mask, NULL);
+   if (sigNo == VKI_SIGSEGV || sigNo == VKI_SIGBUS) {
+      n_read_faults++;
+      VG_MINIMAL_LONGJMP(read_jmpbuf);
+   }
+}
+
+/* Jump out of a walk without a fault (an implausible pointer). */
+static void __attribute__((noreturn)) read_abandon(void)
+{
+   VG_MINIMAL_LONGJMP(read_jmpbuf);
+   tl_assert(0);
+}
+
+static inline Bool plausible_addr(Addr a)
+{
+   return a >= 4096 && a < 0x800000000000UL;
+}
+
+static inline UWord rd_word(Addr a)
+{
+   if (!plausible_addr(a))
+      read_abandon();
+   return *(volatile UWord *)a;
+}
+
+static inline UInt rd_u32(Addr a)
+{
+   if (!plausible_addr(a))
+      read_abandon();
+   return *(volatile UInt *)a;
+}
+
+static inline UChar rd_u8(Addr a)
+{
+   if (!plausible_addr(a))
+      read_abandon();
+   return *(volatile UChar *)a;
+}
+
+static void rd_bytes(void *dst, Addr src, SizeT n)
+{
+   if (n == 0)
+      return;
+   if (!plausible_addr(src) || !plausible_addr(src + n - 1))
+      read_abandon();
+   VG_(memcpy)(dst, (const void *)src, n);
+}
+
+//------------------------------------------------------------//
+//--- Interned strings                                     ---//
+//------------------------------------------------------------//
+
+/* File names, function names and object names, each stored once.
+   Identified by a dense number (sid) in order of first use. */
+
+typedef struct _Str {
+   struct _Str *next;
+   UWord        key;             /* hash of the text */
+   Int          sid;
+   UInt         len;
+   HChar       *text;
+} Str;
+
+static VgHashTable *str_table;
+static XArray      *strs;        /* of Str*, indexed by sid */
+
+static UWord hash_bytes(const HChar *s, SizeT n)
+{
+   UWord h = 1469598103934665603UL;   /* FNV-1a */
+   SizeT i;
+   for (i = 0; i < n; i++) {
+      h ^= (UChar)s[i];
+      h *= 1099511628211UL;
+   }
+   return h;
+}
+
+static Word cmp_str(const void *a, const void *b)
+{
+   const Str *x = a, *y = b;
+   if (x->len != y->len)
+      return 1;
+   return VG_(memcmp)(x->text, y->text, x->len) == 0 ? 0 : 1;
+}
+
+static Int intern_str_n(const HChar *s, SizeT n)
+{
+   Str probe, *found;
+
+   probe.key = hash_bytes(s, n);
+   probe.len = n;
+   probe.text = (HChar *)s;
+   found = VG_(HT_gen_lookup)(str_table, &probe, cmp_str);
+   if (found)
+      return found->sid;
+   found = VG_(malloc)("ph.str", sizeof(Str));
+   found->key = probe.key;
+   found->len = n;
+   found->text = VG_(malloc)("ph.str.text", n + 1);
+   VG_(memcpy)(found->text, s, n);
+   found->text[n] = 0;
+   found->sid = VG_(sizeXA)(strs);
+   VG_(addToXA)(strs, &found);
+   VG_(HT_add_node)(str_table, found);
+   return found->sid;
+}
+
+static Int intern_str(const HChar *s)
+{
+   return intern_str_n(s, VG_(strlen)(s));
+}
+
+//------------------------------------------------------------//
+//--- Frames and stacks                                    ---//
+//------------------------------------------------------------//
+
+/* A frame is a Python location (file, line, function) or a native one
+   (an instruction address and what the debug info says of it).  A stack
+   is stored as a trie node: its innermost frame and the stack of its
+   callers, so stacks that share callers share storage, and the file
+   format writes them the same way.  Stack 0 is "no stack". */
+
+typedef enum { FramePy, FrameNative } FrameKind;
+
+typedef struct _Frame {
+   struct _Frame *next;
+   UWord          key;
+   Int            fid;
+   FrameKind      kind;
+   Int            file_sid;
+   Int            line;
+   Int            func_sid;
+   Int            obj_sid;       /* native only */
+   Addr           ip;            /* native only */
+} Frame;
+
+static VgHashTable *py_frame_table;   /* Python frames by content */
+static XArray      *frames;           /* of Frame*, indexed by fid */
+
+static Word cmp_py_frame(const void *a, const void *b)
+{
+   const Frame *x = a, *y = b;
+   return (x->file_sid == y->file_sid && x->line == y->line
+           && x->func_sid == y->func_sid) ? 0 : 1;
+}
+
+static Frame *new_frame(FrameKind kind)
+{
+   Frame *f = VG_(calloc)("ph.frame", 1, sizeof(Frame));
+   f->kind = kind;
+   f->fid = VG_(sizeXA)(frames);
+   f->obj_sid = -1;
+   VG_(addToXA)(frames, &f);
+   return f;
+}
+
+static Int intern_py_frame(Int file_sid, Int line, Int func_sid)
+{
+   Frame probe, *f;
+   probe.file_sid = file_sid;
+   probe.line = line;
+   probe.func_sid = func_sid;
+   probe.key = ((UWord)file_sid * 0x9E3779B97F4A7C15UL)
+               ^ ((UWord)(UInt)line << 20) ^ (UWord)func_sid * 31;
+   f = VG_(HT_gen_lookup)(py_frame_table, &probe, cmp_py_frame);
+   if (f)
+      return f->fid;
+   f = new_frame(FramePy);
+   f->key = probe.key;
+   f->file_sid = file_sid;
+   f->line = line;
+   f->func_sid = func_sid;
+   VG_(HT_add_node)(py_frame_table, f);
+   return f->fid;
+}
+
+typedef struct _StackNode {
+   struct _StackNode *next;
+   UWord              key;
+   UInt               kid;
+   UInt               parent;    /* 0: outermost frame */
+   Int                fid;
+} StackNode;
+
+/* Live and total bytes and blocks of one stack, per class. */
+typedef enum { ClsRaw = 0, ClsPymalloc = 1, ClsPyLarge = 2, N_CLASSES = 3 } BlockClass;
+static const HChar *const class_names[N_CLASSES] = { "raw", "pymalloc", "python-large" };
+
+typedef struct {
+   ULong live_B[N_CLASSES];
+   ULong live_n[N_CLASSES];
+   ULong tot_B[N_CLASSES];
+   ULong tot_n[N_CLASSES];
+} SiteStats;
+
+static VgHashTable *stack_table;
+static StackNode  **stack_nodes;      /* indexed by kid; [0] unused */
+static SiteStats   *sites;            /* indexed by kid; [0] = no stack */
+static UInt         n_stacks = 1;     /* kids in use, counting 0 */
+static UInt         stacks_cap;
+
+static Word cmp_stack(const void *a, const void *b)
+{
+   const StackNode *x = a, *y = b;
+   return (x->parent == y->parent && x->fid == y->fid) ? 0 : 1;
+}
+
+static void grow_stacks(void)
+{
+   UInt new_cap = stacks_cap ? 2 * stacks_cap : 1024;
+   stack_nodes = VG_(realloc)("ph.stacks", stack_nodes, new_cap * sizeof(StackNode *));
+   sites = VG_(realloc)("ph.sites", sites, new_cap * sizeof(SiteStats));
+   VG_(memset)(sites + stacks_cap, 0, (new_cap - stacks_cap) * sizeof(SiteStats));
+   stacks_cap = new_cap;
+}
+
+static UInt intern_stack(UInt parent, Int fid)
+{
+   StackNode probe, *n;
+   probe.parent = parent;
+   probe.fid = fid;
+   probe.key = ((UWord)parent * 0x9E3779B97F4A7C15UL) ^ (UWord)fid;
+   n = VG_(HT_gen_lookup)(stack_table, &probe, cmp_stack);
+   if (n)
+      return n->kid;
+   if (n_stacks == stacks_cap)
+      grow_stacks();
+   n = VG_(malloc)("ph.stack", sizeof(StackNode));
+   *n = probe;
+   n->kid = n_stacks++;
+   stack_nodes[n->kid] = n;
+   VG_(HT_add_node)(stack_table, n);
+   return n->kid;
+}
+
+//------------------------------------------------------------//
+//--- The Python interpreter                               ---//
+//------------------------------------------------------------//
+
+static const PhPyLayout *py;         /* NULL: no usable interpreter */
+static unsigned long py_version_hex;
+static Bool  py_registered;          /* the preload found CPython */
+static Addr  py_runtime;
+static Addr  py_code_type, py_unicode_type, py_bytes_type;
+static PhHooksState py_hooks = PH_HOOKS_NONE;
+static Bool  py_finalizing;          /* finalisation started: exit snapshot taken */
+
+/* Per Valgrind thread: its OS thread id and the PyThreadState found for
+   it.  The cached thread state is checked at every use (its
+   native_thread_id must still be ours) and forgotten when its block is
+   freed. */
+typedef struct {
+   Int  os_tid;
+   Addr tstate;
+} ThreadCache;
+
+static ThreadCache *thread_cache;
+static UInt         thread_cache_n;
+
+static ThreadCache *thread_cache_for(ThreadId tid)
+{
+   if (tid >= thread_cache_n) {
+      UInt n = tid + 16;
+      thread_cache = VG_(realloc)("ph.tcache", thread_cache, n * sizeof(ThreadCache));
+      VG_(memset)(thread_cache + thread_cache_n, 0,
+                  (n - thread_cache_n) * sizeof(ThreadCache));
+      thread_cache_n = n;
+   }
+   if (thread_cache[tid].os_tid == 0)
+      thread_cache[tid].os_tid = VG_(gettid)();
+   return &thread_cache[tid];
+}
+
+static void forget_tstates(void)
+{
+   UInt i;
+   for (i = 0; i < thread_cache_n; i++)
+      thread_cache[i].tstate = 0;
+}
+
+static void forget_thread(ThreadId tid)
+{
+   if (tid < thread_cache_n)
+      thread_cache[tid].os_tid = 0, thread_cache[tid].tstate = 0;
+}
+
+static void forget_all_threads(ThreadId tid)
+{
+   UInt i;
+   for (i = 0; i < thread_cache_n; i++)
+      thread_cache[i].os_tid = 0, thread_cache[i].tstate = 0;
+}
+
+/* Code objects: what a walk needs of one, read once.  An entry is dropped
+   when its block is freed (the address may then hold another code
+   object); that also invalidates every cached raw stack naming it. */
+typedef struct _CodeInfo {
+   struct _CodeInfo *next;
+   UWord             key;        /* the code object's address */
+   Int               file_sid;
+   Int               func_sid;
+   Int               firstlineno;
+   UInt              lt_len;
+   UChar            *linetable;  /* a copy of co_linetable */
+   Addr              code_start; /* &co_code_adaptive[0] */
+} CodeInfo;
+
+static VgHashTable *code_table;
+
+//------------------------------------------------------------//
+//--- Live blocks and arenas                               ---//
+//------------------------------------------------------------//
+
+/* Block flags: the block holds something the walker has cached. */
+#define BF_TSTATE 1
+#define BF_CODE   2
+
+typedef struct _Block {
+   struct _Block *next;
+   UWord          key;           /* the address */
+   SizeT          szB;
+   UInt           kid;
+   UChar          cls;
+   UChar          flags;
+} Block;
+
+static VgHashTable *block_table;
+static PoolAlloc   *block_pool;
+
+typedef struct _Arena {
+   struct _Arena *next;
+   UWord          key;
+   SizeT          szB;
+   Bool           is_arena;      /* a pymalloc arena, not a frame-stack chunk */
+} Arena;
+
+static VgHashTable *arena_table;
+
+/* pymalloc's arenas are 1 MiB (ARENA_BITS 20) from 3.10 on; the arena
+   allocator also hands out the interpreter's frame-stack chunks (16 KiB
+   and up), which are not arenas. */
+#define PYMALLOC_ARENA_SZB ((SizeT)1 << 20)
+/* pymalloc rounds requests up to its size classes, 16 bytes apart. */
+#define PYMALLOC_SLOT_SZB(n) (((n) == 0 ? 16 : (((n) + 15) & ~(SizeT)15)))
+
+//------------------------------------------------------------//
+//--- Totals, the time and the exact peak                  ---//
+//------------------------------------------------------------//
+
+typedef struct {
+   ULong cls_B[N_CLASSES];
+   ULong cls_n[N_CLASSES];
+   ULong arena_B;
+   ULong arena_n;
+   ULong pym_slot_B;             /* live pymalloc bytes, rounded to classes */
+   ULong other_arena_B;          /* arena-allocator memory that is no arena */
+} Totals;
+
+static Totals cur;
+
+static inline ULong heap_B(const Totals *t)
+{
+   return t->cls_B[ClsRaw] + t->cls_B[ClsPymalloc] + t->cls_B[ClsPyLarge];
+}
+
+static inline ULong heap_n(const Totals *t)
+{
+   return t->cls_n[ClsRaw] + t->cls_n[ClsPymalloc] + t->cls_n[ClsPyLarge];
+}
+
+static ULong guest_instrs_executed;
+static ULong total_bytes_events;     /* bytes allocated + freed */
+
+static ULong ph_now(void)
+{
+   switch (clo_time_unit) {
+   case TimeI:  return guest_instrs_executed;
+   case TimeMS: return VG_(read_millisecond_timer)();
+   case TimeB:  return total_bytes_events;
+   default:     tl_assert(0);
+   }
+}
+
+/* A detailed snapshot: the non-zero (stack, class) entries. */
+typedef struct {
+   UInt  kid;
+   UInt  cls;
+   ULong B;
+   ULong n;
+} SiteEntry;
+
+typedef struct {
+   UInt       n_entries;
+   SiteEntry *entries;
+} Detail;
+
+static Detail *detail_from_sites(void)
+{
+   UInt kid, c, n = 0, i = 0;
+   Detail *d = VG_(malloc)("ph.detail", sizeof(Detail));
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++)
+         if (sites[kid].live_n[c] != 0)
+            n++;
+   d->n_entries = n;
+   d->entries = n ? VG_(malloc)("ph.detail.e", n * sizeof(SiteEntry)) : NULL;
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++)
+         if (sites[kid].live_n[c] != 0) {
+            d->entries[i].kid = kid;
+            d->entries[i].cls = c;
+            d->entries[i].B = sites[kid].live_B[c];
+            d->entries[i].n = sites[kid].live_n[c];
+            i++;
+         }
+   return d;
+}
+
+static void free_detail(Detail *d)
+{
+   if (d == NULL)
+      return;
+   if (d->entries)
+      VG_(free)(d->entries);
+   VG_(free)(d);
+}
+
+/* The exact peak.
+
+   massif takes a detailed peak snapshot only when the heap exceeds the
+   last one by --peak-inaccuracy (1%), because copying the whole tree at
+   every new maximum is too slow.  pyheap keeps the peak exact at a cost
+   of O(1) per event, amortised.
+
+   When the heap reaches a new maximum we record only the totals and the
+   time, and start a change log: every later change to a (stack, class)
+   entry is appended.  The composition at the peak is then "the current
+   entries minus the log".  When the log grows as long as twice the number
+   of stacks, we materialise it -- copy the current entries, undo the log
+   into the copy -- and stop logging until the next new maximum.  Each
+   materialisation costs O(stacks + log) and is paid for by the log
+   entries that filled it, so the cost per event stays bounded.  At exit
+   the same undo gives the peak if it was not materialised yet. */
+
+typedef struct {
+   UInt kid;
+   UInt cls;
+   Long dB;
+   Long dn;
+} PeakLogEntry;
+
+static Totals        peak;
+static ULong         peak_time;
+static Bool          peak_seen;
+static Detail       *peak_detail;     /* materialised composition, or NULL */
+static PeakLogEntry *peak_log;
+static UInt          peak_log_n, peak_log_cap;
+
+static Detail *detail_at_peak(void)
+{
+   UInt kid, c, i;
+   Long j;
+   SiteStats *copy;
+   Detail *d;
+
+   /* Copy the live entries, undo the log (newest first), keep non-zero. */
+   copy = VG_(malloc)("ph.peak.copy", n_stacks * sizeof(SiteStats));
+   VG_(memcpy)(copy, sites, n_stacks * sizeof(SiteStats));
+   for (j = (Long)peak_log_n - 1; j >= 0; j--) {
+      const PeakLogEntry *e = &peak_log[j];
+      copy[e->kid].live_B[e->cls] -= e->dB;
+      copy[e->kid].live_n[e->cls] -= e->dn;
+   }
+   d = VG_(malloc)("ph.detail", sizeof(Detail));
+   d->n_entries = 0;
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++)
+         if (copy[kid].live_n[c] != 0)
+            d->n_entries++;
+   d->entries = d->n_entries ? VG_(malloc)("ph.detail.e", d->n_entries * sizeof(SiteEntry)) : NULL;
+   i = 0;
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++)
+         if (copy[kid].live_n[c] != 0) {
+            d->entries[i].kid = kid;
+            d->entries[i].cls = c;
+            d->entries[i].B = copy[kid].live_B[c];
+            d->entries[i].n = copy[kid].live_n[c];
+            i++;
+         }
+   VG_(free)(copy);
+   return d;
+}
+
+static void peak_log_change(UInt kid, UInt cls, Long dB, Long dn)
+{
+   if (peak_detail != NULL)
+      return;                          /* materialised: nothing to undo */
+   if (peak_log_n == peak_log_cap) {
+      if (peak_log_cap >= 2 * n_stacks + 1024) {
+         peak_detail = detail_at_peak();
+         peak_log_n = 0;
+         n_peak_materialisations++;
+         return;
+      }
+      peak_log_cap = 2 * n_stacks + 1024;
+      peak_log = VG_(realloc)("ph.peak.log", peak_log, peak_log_cap * sizeof(PeakLogEntry));
+   }
+   peak_log[peak_log_n].kid = kid;
+   peak_log[peak_log_n].cls = cls;
+   peak_log[peak_log_n].dB = dB;
+   peak_log[peak_log_n].dn = dn;
+   peak_log_n++;
+}
+
+/* Every change to the live bytes goes through here. */
+static void site_change(UInt kid, UInt cls, Long dB, Long dn)
+{
+   sites[kid].live_B[cls] += dB;
+   sites[kid].live_n[cls] += dn;
+   cur.cls_B[cls] += dB;
+   cur.cls_n[cls] += dn;
+   if (dB > 0 && heap_B(&cur) > heap_B(&peak)) {
+      /* A new maximum: the peak is now. */
+      peak = cur;
+      peak_time = ph_now();
+      peak_seen = True;
+      peak_log_n = 0;
+      free_detail(peak_detail);
+      peak_detail = NULL;
+   } else if (peak_seen) {
+      peak_log_change(kid, cls, dB, dn);
+   }
+}
+
+//------------------------------------------------------------//
+//--- Samples and snapshots                                ---//
+//------------------------------------------------------------//
+
+typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser } SnapKind;
+
+typedef struct {
+   ULong     time;
+   Totals    t;
+   SnapKind  kind;
+   Detail   *detail;                  /* NULL for a plain sample */
+   HChar    *label;                   /* user snapshots */
+} Snapshot;
+
+static Snapshot *series;              /* the culled time series */
+static UInt      n_series;
+static ULong     sample_interval;     /* in time units */
+static ULong     next_sample_time;
+static UInt      n_samples_taken;
+static XArray   *user_snaps;          /* of Snapshot, never culled */
+static Snapshot  exit_snap;
+static Bool      exit_snap_taken;
+
+static void take_snapshot(Snapshot *s, SnapKind kind, ULong time)
+{
+   s->time = time;
+   s->t = cur;
+   s->kind = kind;
+   s->label = NULL;
+   s->detail = (kind == SnapSample) ? NULL : detail_from_sites();
+}
+
+/* Halve the series, keeping the first and the last sample, and double the
+   spacing of samples from now on, as massif does. */
+static void cull_series(void)
+{
+   UInt i, j = 0;
+   for (i = 0; i < n_series; i++) {
+      if (i == 0 || i == n_series - 1 || (i % 2) == 0)
+         series[j++] = series[i];
+      else
+         free_detail(series[i].detail);
+   }
+   n_series = j;
+   if (n_series >= 2) {
+      ULong span = series[n_series - 1].time - series[0].time;
+      sample_interval = 2 * span / clo_max_snapshots + 1;
+   } else {
+      sample_interval = sample_interval * 2 + 1;
+   }
+}
+
+static void maybe_sample(void)
+{
+   ULong now = ph_now();
+   if (now < next_sample_time)
+      return;
+   if (n_series == (UInt)clo_max_snapshots)
+      cull_series();
+   n_samples_taken++;
+   take_snapshot(&series[n_series],
+                 (n_samples_taken % clo_detailed_freq) == 0 ? SnapDetailed : SnapSample,
+                 now);
+   n_series++;
+   next_sample_time = now + sample_interval;
+}
+
+static void take_exit_snapshot(void)
+{
+   if (exit_snap_taken)
+      return;
+   take_snapshot(&exit_snap, SnapExit, ph_now());
+   exit_snap_taken = True;
+}
+
+static void take_user_snapshot(const HChar *label)
+{
+   Snapshot s;
+   take_snapshot(&s, SnapUser, ph_now());
+   s.label = VG_(strdup)("ph.label", label);
+   VG_(addToXA)(user_snaps, &s);
+}
+
+//------------------------------------------------------------//
+//--- Walking the Python stack                             ---//
+//------------------------------------------------------------//
+
+/* The raw stack of an allocation, before interpretation: the native
+   instruction addresses and, for each Python frame, the code object and
+   the instruction pointer.  It is the key of a cache whose value is the
+   interned stack, so the common case -- an allocation from a place seen
+   before -- costs one walk and one hash look-up, and line tables are
+   decoded only for new places. */
+
+#define RAW_MAX_WORDS (1 + 2 * PH_MAX_DEPTH + PH_MAX_DEPTH)
+
+static UWord raw_words[RAW_MAX_WORDS];
+static UInt  raw_n_native;            /* native IPs, innermost first */
+static UInt  raw_n_py;                /* Python frames, innermost first */
+/* Layout of raw_words: [0] = raw_n_native, [1 .. n_native] the IPs,
+   then (code, instr) pairs. */
+
+typedef struct _RawStack {
+   struct _RawStack *next;
+   UWord             key;
+   UInt              gen;
+   UInt              kid;
+   UInt              n_words;
+   UWord             words[0];
+} RawStack;
+
+static VgHashTable *rawstack_table;
+static UInt         rawstack_gen = 1;
+
+/* Find the PyThreadState of the running thread.  Inside a walk. */
+static Addr find_tstate(ThreadId tid)
+{
+   ThreadCache *tc = thread_cache_for(tid);
+   Addr interp, ts, fallback = 0;
+   Int guard = 0;
+
+   if (tc->tstate != 0
+       && (Int)rd_u32(tc->tstate + py->ts_native_thread_id) == tc->os_tid)
+      return tc->tstate;
+   tc->tstate = 0;
+   for (interp = rd_word(py_runtime + py->rt_interpreters_head);
+        interp != 0 && guard < 10000;
+        interp = rd_word(interp + py->is_next)) {
+      for (ts = rd_word(interp + py->is_threads_head);
+           ts != 0 && guard < 10000;
+           ts = rd_word(ts + py->ts_next), guard++) {
+         if ((Int)rd_u32(ts + py->ts_native_thread_id) != tc->os_tid)
+            continue;
+         /* A thread state made for a thread that has not started yet
+            still carries its creator's id: prefer one that runs code. */
+         if (rd_word(rd_word(ts + py->ts_cframe) + py->cf_current_frame) == 0) {
+            if (fallback == 0)
+               fallback = ts;
+            continue;
+         }
+         tc->tstate = ts;
+         {
+            Block *b = VG_(HT_lookup)(block_table, ts);
+            if (b)
+               b->flags |= BF_TSTATE;
+         }
+         return ts;
+      }
+   }
+   return fallback;
+}
+
+/* Fill the Python part of raw_words.  Inside a walk. */
+static void walk_python_frames(ThreadId tid)
+{
+   Addr tstate, frame, code, instr, first;
+   UInt guard;
+   UWord *out = &raw_words[1 + raw_n_native];
+
+   if (rd_word(py_runtime + py->rt_finalizing) != 0 && !py_finalizing) {
+      /* The program is done; the interpreter starts tearing down.  What
+         is live now is what the program left behind. */
+      py_finalizing = True;
+      take_exit_snapshot();
+   }
+   tstate = find_tstate(tid);
+   if (tstate == 0)
+      return;
+   frame = rd_word(rd_word(tstate + py->ts_cframe) + py->cf_current_frame);
+   for (guard = 0; frame != 0 && raw_n_py < (UInt)clo_depth && guard < 100000; guard++) {
+      code = rd_word(frame + py->fr_code);
+      if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type)
+         break;                        /* not a frame we understand */
+      instr = rd_word(frame + py->fr_instr);
+      if (rd_u8(frame + py->fr_owner) != py->owner_generator) {
+         /* A frame still being set up has not reached its first
+            traceable instruction; CPython hides those too. */
+         first = code + py->co_code_adaptive
+                 + 2 * (Addr)(Int)rd_u32(code + py->co_firsttraceable);
+         if (instr < first) {
+            frame = rd_word(frame + py->fr_previous);
+            continue;
+         }
+      }
+      out[2 * raw_n_py] = code;
+      out[2 * raw_n_py + 1] = instr;
+      raw_n_py++;
+      frame = rd_word(frame + py->fr_previous);
+   }
+}
+
+/* Read a str object as UTF-8 and intern it.  Inside a walk. */
+static Int read_str_sid(Addr obj)
+{
+   static UChar raw[4 * 1024];
+   static HChar utf8[4 * 4 * 1024 + 1];
+   UInt state, kind;
+   UWord len;
+   Addr data;
+   SizeT n;
+
+   if (obj == 0)
+      return -1;
+   if (py_unicode_type != 0 && rd_word(obj + py->ob_type) != py_unicode_type)
+      return intern_str("?");
+   state = rd_u32(obj + py->str_state);
+   if (!(state & (1u << py->str_compact_bit)))
+      return intern_str("?");          /* legacy string: not used for names */
+   kind = (state >> py->str_kind_shift) & 7;
+   if (kind != 1 && kind != 2 && kind != 4)
+      return intern_str("?");
+   len = rd_word(obj + py->str_length);
+   data = obj + ((state & (1u << py->str_ascii_bit)) ? py->str_ascii_data
+                                                     : py->str_compact_data);
+   if (len > sizeof raw / kind)
+      len = sizeof raw / kind;
+   rd_bytes(raw, data, len * kind);
+   n = ph_ucs_to_utf8(raw, kind, len, utf8, sizeof utf8);
+   return intern_str_n(utf8, n);
+}
+
+static CodeInfo *code_info(Addr code)
+{
+   CodeInfo *ci = VG_(HT_lookup)(code_table, code);
+   Addr lt;
+   UWord lt_len;
+   Block *b;
+
+   if (ci)
+      return ci;
+   ci = VG_(calloc)("ph.code", 1, sizeof(CodeInfo));
+   ci->key = code;
+   ci->file_sid = -1;
+   ci->func_sid = -1;
+   ci->firstlineno = (Int)rd_u32(code + py->co_firstlineno);
+   ci->code_start = code + py->co_code_adaptive;
+   /* Insert first: if a read below faults, the entry stays with what was
+      read, and the walk goes on from the next allocation. */
+   VG_(HT_add_node)(code_table, ci);
+   ci->file_sid = read_str_sid(rd_word(code + py->co_filename));
+   ci->func_sid = read_str_sid(rd_word(code + py->co_qualname));
+   lt = rd_word(code + py->co_linetable);
+   if (lt != 0 && (py_bytes_type == 0 || rd_word(lt + py->ob_type) == py_bytes_type)) {
+      lt_len = rd_word(lt + py->var_size);
+      if (lt_len > (1 << 20))
+         lt_len = 1 << 20;
+      ci->linetable = VG_(malloc)("ph.code.lt", lt_len ? lt_len : 1);
+      rd_bytes(ci->linetable, lt + py->bytes_sval, lt_len);
+      ci->lt_len = lt_len;
+   }
+   /* Mark the block holding the code object (GC objects have a two-word
+      header before the object), so that freeing it drops this entry. */
+   b = VG_(HT_lookup)(block_table, code);
+   if (b == NULL)
+      b = VG_(HT_lookup)(block_table, code - 2 * sizeof(UWord));
+   if (b)
+      b->flags |= BF_CODE;
+   return ci;
+}
+
+static void forget_code(Addr block_addr)
+{
+   CodeInfo *ci = VG_(HT_remove)(code_table, block_addr);
+   if (ci == NULL)
+      ci = VG_(HT_remove)(code_table, block_addr + 2 * sizeof(UWord));
+   if (ci) {
+      if (ci->linetable)
+         VG_(free)(ci->linetable);
+      VG_(free)(ci);
+   }
+   rawstack_gen++;                     /* cached raw stacks may name it */
+}
+
+//------------------------------------------------------------//
+//--- Native frames                                        ---//
+//------------------------------------------------------------//
+
+#define IPF_ALLOC 1     /* an allocator function: not shown */
+#define IPF_EVAL  2     /* CPython's eval loop: Python frames take over */
+
+typedef struct _IpInfo {
+   struct _IpInfo *next;
+   UWord           key;          /* the address looked up */
+   Int             fid;
+   UInt            flags;
+} IpInfo;
+
+static VgHashTable *ip_table;
+
+/* Functions whose frames are left out at the top of a native stack. */
+static const HChar *const alloc_fns[] = {
+   "malloc", "calloc", "realloc", "free", "memalign", "posix_memalign",
+   "aligned_alloc", "valloc", "pvalloc", "malloc_usable_size",
+   "reallocarray", "strdup", "strndup",
+   "PyMem_RawMalloc", "PyMem_RawCalloc", "PyMem_RawRealloc",
+   "_PyMem_RawMalloc", "_PyMem_RawCalloc", "_PyMem_RawRealloc",
+   "PyMem_Malloc", "PyMem_Calloc", "PyMem_Realloc",
+   "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
+   "_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc",
+   "pymalloc_alloc", "pymalloc_realloc", "_PyObject_ArenaMmap",
+   "_PyMem_DebugRawAlloc", "_PyMem_DebugRawMalloc", "_PyMem_DebugRawCalloc",
+   "_PyMem_DebugRawRealloc", "_PyMem_DebugMalloc", "_PyMem_DebugCalloc",
+   "_PyMem_DebugRealloc",
+};
+
+static Bool is_alloc_fn(const HChar *name)
+{
+   UInt i;
+   if (VG_(strncmp)(name, "operator new", 12) == 0
+       || VG_(strncmp)(name, "_vgr", 4) == 0)
+      return True;
+   for (i = 0; i < sizeof alloc_fns / sizeof alloc_fns[0]; i++)
+      if (VG_(strcmp)(name, alloc_fns[i]) == 0)
+         return True;
+   return False;
+}
+
+static IpInfo *ip_info(Addr ip)
+{
+   IpInfo *ii = VG_(HT_lookup)(ip_table, ip);
+   const HChar *fn = NULL, *file = NULL, *dir = NULL, *obj = NULL;
+   UInt line = 0;
+   DiEpoch ep;
+   Frame *f;
+
+   if (ii)
+      return ii;
+   ep = VG_(current_DiEpoch)();
+   ii = VG_(malloc)("ph.ip", sizeof(IpInfo));
+   ii->key = ip;
+   ii->flags = 0;
+   f = new_frame(FrameNative);
+   f->ip = ip;
+   f->func_sid = VG_(get_fnname)(ep, ip, &fn) ? intern_str(fn) : -1;
+   f->file_sid = -1;
+   if (VG_(get_filename_linenum)(ep, ip, &file, &dir, &line)) {
+      if (dir && dir[0]) {
+         HChar *path = VG_(malloc)("ph.path", VG_(strlen)(dir) + VG_(strlen)(file) + 2);
+         VG_(sprintf)(path, "%s/%s", dir, file);
+         f->file_sid = intern_str(path);
+         VG_(free)(path);
+      } else {
+         f->file_sid = intern_str(file);
+      }
+      f->line = line;
+   }
+   if (VG_(get_objname)(ep, ip, &obj)) {
+      f->obj_sid = intern_str(obj);
+      if (VG_(strstr)(obj, "vgpreload_") != NULL)
+         ii->flags |= IPF_ALLOC;
+   }
+   if (fn != NULL) {
+      if (is_alloc_fn(fn))
+         ii->flags |= IPF_ALLOC;
+      if (VG_(strcmp)(fn, "_PyEval_EvalFrameDefault") == 0)
+         ii->flags |= IPF_EVAL;
+   }
+   ii->fid = f->fid;
+   VG_(HT_add_node)(ip_table, ii);
+   return ii;
+}
+
+/* Fill the native part of raw_words: the stack below the allocator
+   functions, innermost first; with Python frames present, only the part
+   below the innermost eval loop. */
+static void walk_native_frames(ThreadId tid, Bool stop_at_eval)
+{
+   Addr ips[PH_MAX_DEPTH + 16];
+   UInt n, i, skip = 0;
+
+   n = VG_(get_StackTrace)(tid, ips, clo_depth + 16, NULL, NULL, 0);
+   /* Return addresses point after the call: look up the call itself. */
+   for (i = 1; i < n; i++)
+      ips[i] -= 1;
+   while (skip < n && (ip_info(ips[skip])->flags & IPF_ALLOC))
+      skip++;
+   raw_n_native = 0;
+   for (i = skip; i < n && raw_n_native < (UInt)clo_depth; i++) {
+      if (stop_at_eval && (ip_info(ips[i])->flags & IPF_EVAL))
+         break;
+      raw_words[1 + raw_n_native++] = ips[i];
+   }
+}
+
+//------------------------------------------------------------//
+//--- The stack of an allocation                           ---//
+//------------------------------------------------------------//
+
+static UWord hash_words(const UWord *w, UInt n)
+{
+   UWord h = 0x9E3779B97F4A7C15UL;
+   UInt i;
+   for (i = 0; i < n; i++) {
+      h ^= w[i];
+      h *= 0xFF51AFD7ED558CCDUL;
+      h ^= h >> 29;
+   }
+   return h;
+}
+
+static Word cmp_rawstack(const void *a, const void *b)
+{
+   const RawStack *x = a, *y = b;
+   if (x->n_words != y->n_words)
+      return 1;
+   return VG_(memcmp)(x->words, y->words, x->n_words * sizeof(UWord)) == 0 ? 0 : 1;
+}
+
+/* Interpret raw_words into an interned stack.  Python frames are the
+   callers (outermost first), native frames come below them. */
+static UInt resolve_raw_stack(void)
+{
+   UInt kid = 0, i, n_py = raw_n_py, n_native = raw_n_native;
+   const UWord *pairs = &raw_words[1 + n_native];
+
+   /* Keep the innermost --depth frames. */
+   if (n_native + n_py > (UInt)clo_depth)
+      n_py = clo_depth > (Int)n_native ? clo_depth - n_native : 0;
+   for (i = n_py; i > 0; i--) {
+      Addr code = pairs[2 * (i - 1)], instr = pairs[2 * (i - 1) + 1];
+      CodeInfo *ci = code_info(code);
+      Int line = ph_linetable_addr2line(ci->linetable, ci->lt_len, ci->firstlineno,
+                                        (Int)(instr - ci->code_start));
+      kid = intern_stack(kid, intern_py_frame(ci->file_sid, line < 0 ? 0 : line,
+                                              ci->func_sid));
+   }
+   for (i = n_native; i > 0; i--)
+      kid = intern_stack(kid, ip_info(raw_words[i])->fid);
+   return kid;
+}
+
+static fault_catcher_t saved_catcher;
+
+/* The stack of the allocation the running thread is making. */
+static UInt capture_stack(ThreadId tid)
+{
+   static RawStack *probe;
+   static UInt kid;
+   RawStack *rs;
+   UInt n_words;
+
+   raw_n_native = 0;
+   raw_n_py = 0;
+   kid = 0;
+   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+   if (VG_MINIMAL_SETJMP(read_jmpbuf) != 0) {
+      /* A read faulted: keep the frames found so far.  The resolution
+         below reads code objects too; if that faulted, give up. */
+      if (kid == 0 && raw_n_py + raw_n_native > 0 && probe == NULL)
+         goto resolve;
+      VG_(set_fault_catcher)(saved_catcher);
+      probe = NULL;
+      return kid;
+   }
+   probe = NULL;
+   if (py != NULL)
+      walk_python_frames(tid);
+   if (raw_n_py == 0 || clo_native) {
+      /* Native frames when there is no Python frame (C program, C code
+         outside the interpreter), or when asked for.  Move the Python
+         pairs out of the way first. */
+      UWord pairs[2 * PH_MAX_DEPTH];
+      UInt n_py = raw_n_py;
+      VG_(memcpy)(pairs, &raw_words[1], 2 * n_py * sizeof(UWord));
+      raw_n_py = 0;
+      walk_native_frames(tid, n_py > 0);
+      VG_(memcpy)(&raw_words[1 + raw_n_native], pairs, 2 * n_py * sizeof(UWord));
+      raw_n_py = n_py;
+   }
+
+ resolve:
+   raw_words[0] = raw_n_native;
+   n_words = 1 + raw_n_native + 2 * raw_n_py;
+   {
+      /* Look the raw stack up without allocating. */
+      static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
+      RawStack *p = (RawStack *)probe_buf;
+      p->n_words = n_words;
+      VG_(memcpy)(p->words, raw_words, n_words * sizeof(UWord));
+      p->key = hash_words(raw_words, n_words);
+      rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
+      if (rs != NULL && rs->gen == rawstack_gen) {
+         n_rawstack_hits++;
+         VG_(set_fault_catcher)(saved_catcher);
+         return rs->kid;
+      }
+      if (rs != NULL) {
+         /* Stale: a code object it names was freed.  Resolve again. */
+         VG_(HT_remove)(rawstack_table, rs->key);
+         /* HT_remove removes the first node with that key, which may be
+            another raw stack with the same hash: put that one back. */
+         if (cmp_rawstack(rs, p) != 0) {
+            VG_(HT_add_node)(rawstack_table, rs);
+         } else {
+            VG_(free)(rs);
+         }
+      }
+      n_rawstack_misses++;
+      probe = p;                 /* marks "resolving" for the fault path */
+      kid = resolve_raw_stack();
+      rs = VG_(malloc)("ph.rawstack", sizeof(RawStack) + n_words * sizeof(UWord));
+      rs->key = p->key;
+      rs->gen = rawstack_gen;
+      rs->kid = kid;
+      rs->n_words = n_words;
+      VG_(memcpy)(rs->words, raw_words, n_words * sizeof(UWord));
+      VG_(HT_add_node)(rawstack_table, rs);
+   }
+   probe = NULL;
+   VG_(set_fault_catcher)(saved_catcher);
+   return kid;
+}
+
+//------------------------------------------------------------//
+//--- Recording blocks                                     ---//
+//------------------------------------------------------------//
+
+static void account_alloc(Block *b)
+{
+   sites[b->kid].tot_B[b->cls] += b->szB;
+   sites[b->kid].tot_n[b->cls] += 1;
+   if (b->cls == ClsPymalloc)
+      cur.pym_slot_B += PYMALLOC_SLOT_SZB(b->szB);
+   site_change(b->kid, b->cls, (Long)b->szB, 1);
+}
+
+static void account_free(Block *b)
+{
+   if (b->cls == ClsPymalloc)
+      cur.pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);
+   site_change(b->kid, b->cls, -(Long)b->szB, -1);
+}
+
+static Block *record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
+{
+   Block *b = VG_(allocEltPA)(block_pool);
+   b->key = p;
+   b->szB = szB;
+   b->cls = cls;
+   b->flags = 0;
+   b->kid = capture_stack(tid);
+   VG_(HT_add_node)(block_table, b);
+   total_bytes_events += szB;
+   account_alloc(b);
+   maybe_sample();
+   return b;
+}
+
+static void unrecord_block(Block *b)
+{
+   total_bytes_events += b->szB;
+   account_free(b);
+   if (b->flags & BF_TSTATE)
+      forget_tstates();
+   if (b->flags & BF_CODE)
+      forget_code(b->key);
+   VG_(freeEltPA)(block_pool, b);
+   maybe_sample();
+}
+
+/* A block the tool thought live sits where a new one was just made: an
+   event was missed (a free made before the hooks were in place, or the
+   program freed memory behind the allocator's back).  Forget the old. */
+static void drop_stale_block(Addr p)
+{
+   Block *b = VG_(HT_remove)(block_table, p);
+   if (b) {
+      n_stale_blocks++;
+      unrecord_block(b);
+   }
+}
+
+static void reclassify(Block *b, BlockClass cls)
+{
+   UInt kid = b->kid;
+   sites[kid].tot_B[b->cls] -= b->szB;
+   sites[kid].tot_n[b->cls] -= 1;
+   sites[kid].tot_B[cls] += b->szB;
+   sites[kid].tot_n[cls] += 1;
+   site_change(kid, b->cls, -(Long)b->szB, -1);
+   b->cls = cls;
+   site_change(kid, cls, (Long)b->szB, 1);
+   n_reclassified++;
+}
+
+//------------------------------------------------------------//
+//--- malloc() et al replacement wrappers                  ---//
+//------------------------------------------------------------//
+
+static void *alloc_and_record(ThreadId tid, SizeT szB, SizeT align, Bool zero)
+{
+   void *p;
+   if ((SSizeT)szB < 0)
+      return NULL;
+   p = VG_(cli_malloc)(align, szB);
+   if (p == NULL)
+      return NULL;
+   if (zero)
+      VG_(memset)(p, 0, szB);
+   drop_stale_block((Addr)p);
+   n_allocs++;
+   record_block(tid, (Addr)p, szB, ClsRaw);
+   return p;
+}
+
+static void free_and_unrecord(void *p)
+{
+   Block *b = VG_(HT_remove)(block_table, (UWord)p);
+   if (b == NULL)
+      return;                  /* not ours: a bogus free, ignore it */
+   n_frees++;
+   unrecord_block(b);
+   VG_(cli_free)(p);
+}
+
+static void *ph_malloc(ThreadId tid, SizeT szB)
+{
+   return alloc_and_record(tid, szB, VG_(clo_alignment), False);
+}
+
+static void *ph___builtin_new(ThreadId tid, SizeT szB)
+{
+   return alloc_and_record(tid, szB, VG_(clo_alignment), False);
+}
+
+static void *ph___builtin_vec_new(ThreadId tid, SizeT szB)
+{
+   return alloc_and_record(tid, szB, VG_(clo_alignment), False);
+}
+
+static void *ph_calloc(ThreadId tid, SizeT m, SizeT szB)
+{
+   if (szB != 0 && m > (SizeT)-1 / szB)
+      return NULL;             /* the product overflows */
+   return alloc_and_record(tid, m * szB, VG_(clo_alignment), True);
+}
+
+#if defined(PH_MALLOC_API_ALIGNED_KIND)
+static void *ph_memalign(ThreadId tid, SizeT align, SizeT orig_align, SizeT szB,
+                         AlignedAllocKind kind)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void *ph___builtin_new_aligned(ThreadId tid, SizeT szB, SizeT align, SizeT orig_align)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void *ph___builtin_vec_new_aligned(ThreadId tid, SizeT szB, SizeT align,
+                                          SizeT orig_align)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void ph___builtin_delete_aligned(ThreadId tid, void *p, SizeT align)
+{
+   free_and_unrecord(p);
+}
+
+static void ph___builtin_vec_delete_aligned(ThreadId tid, void *p, SizeT align)
+{
+   free_and_unrecord(p);
+}
+#else
+static void *ph_memalign(ThreadId tid, SizeT align, SizeT szB)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void *ph___builtin_new_aligned(ThreadId tid, SizeT szB, SizeT align)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void *ph___builtin_vec_new_aligned(ThreadId tid, SizeT szB, SizeT align)
+{
+   return alloc_and_record(tid, szB, align, False);
+}
+
+static void ph___builtin_delete_aligned(ThreadId tid, void *p, SizeT align)
+{
+   free_and_unrecord(p);
+}
+
+static void ph___builtin_vec_delete_aligned(ThreadId tid, void *p, SizeT align)
+{
+   free_and_unrecord(p);
+}
+#endif
+
+static void ph_free(ThreadId tid, void *p)
+{
+   free_and_unrecord(p);
+}
+
+static void ph___builtin_delete(ThreadId tid, void *p)
+{
+   free_and_unrecord(p);
+}
+
+static void ph___builtin_vec_delete(ThreadId tid, void *p)
+{
+   free_and_unrecord(p);
+}
+
+/* realloc: a new block, the contents copied, the old block freed -- as
+   seen by the program, and so as recorded (new stack, new time). */
+static void *ph_realloc(ThreadId tid, void *p_old, SizeT new_szB)
+{
+   Block *b;
+   void *p_new;
+
+   if (p_old == NULL)
+      return ph_malloc(tid, new_szB);
+   b = VG_(HT_lookup)(block_table, (UWord)p_old);
+   if (b == NULL)
+      return NULL;             /* not a block of ours */
+   p_new = VG_(cli_malloc)(VG_(clo_alignment), new_szB);
+   if (p_new == NULL)
+      return NULL;             /* the old block stays valid */
+   VG_(memcpy)(p_new, p_old, b->szB < new_szB ? b->szB : new_szB);
+   free_and_unrecord(p_old);
+   drop_stale_block((Addr)p_new);
+   n_allocs++;
+   record_block(tid, (Addr)p_new, new_szB, ClsRaw);
+   return p_new;
+}
+
+static SizeT ph_malloc_usable_size(ThreadId tid, void *p)
+{
+   Block *b = VG_(HT_lookup)(block_table, (UWord)p);
+   return b ? b->szB : 0;
+}
+
+//------------------------------------------------------------//
+//--- Reports from the Python allocator hooks              ---//
+//------------------------------------------------------------//
+
+static void py_alloc(ThreadId tid, Addr p, SizeT szB)
+{
+   Block *b = VG_(HT_lookup)(block_table, p);
+   n_py_events++;
+   if (b != NULL && b->cls == ClsRaw) {
+      /* The request fell through to malloc, which we saw first. */
+      reclassify(b, ClsPyLarge);
+      return;
+   }
+   if (b != NULL && b->cls == ClsPyLarge)
+      return;
+   drop_stale_block(p);
+   record_block(tid, p, szB, ClsPymalloc);
+}
+
+static void py_free(Addr p)
+{
+   Block *b = VG_(HT_lookup)(block_table, p);
+   n_py_events++;
+   /* A python-large block is freed by the free() that follows. */
+   if (b != NULL && b->cls == ClsPymalloc) {
+      VG_(HT_remove)(block_table, p);
+      unrecord_block(b);
+   }
+}
+
+static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
+{
+   Block *b;
+   n_py_events++;
+   if (p_old != 0) {
+      /* A pymalloc block is gone (moved, or resized in place and
+         recorded anew below); a malloc one was handled by realloc(). */
+      b = VG_(HT_lookup)(block_table, p_old);
+      if (b != NULL && b->cls == ClsPymalloc) {
+         VG_(HT_remove)(block_table, p_old);
+         unrecord_block(b);
+      }
+   }
+   n_py_events--;              /* counted once, by py_alloc */
+   py_alloc(tid, p_new, szB);
+}
+
+static void arena_alloc(Addr p, SizeT szB)
+{
+   Arena *a = VG_(HT_lookup)(arena_table, p);
+   if (a != NULL)
+      return;
+   a = VG_(malloc)("ph.arena", sizeof(Arena));
+   a->key = p;
+   a->szB = szB;
+   a->is_arena = szB == PYMALLOC_ARENA_SZB;
+   VG_(HT_add_node)(arena_table, a);
+   if (a->is_arena) {
+      cur.arena_B += szB;
+      cur.arena_n++;
+   } else {
+      cur.other_arena_B += szB;
+   }
+}
+
+static void arena_free(Addr p)
+{
+   Arena *a = VG_(HT_remove)(arena_table, p);
+   if (a == NULL)
+      return;
+   if (a->is_arena) {
+      cur.arena_B -= a->szB;
+      cur.arena_n--;
+   } else {
+      cur.other_arena_B -= a->szB;
+   }
+   VG_(free)(a);
+}
+
+static void py_register(Addr info_addr)
+{
+   PhPyInfo info;
+   VG_(memset)(&info, 0, sizeof info);
+   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+   if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
+      rd_bytes(&info, info_addr, sizeof info);
+   VG_(set_fault_catcher)(saved_catcher);
+
+   py_registered = True;
+   py_version_hex = info.version_hex;
+   py_runtime = info.runtime;
+   py_code_type = info.code_type;
+   py_unicode_type = info.unicode_type;
+   py_bytes_type = info.bytes_type;
+   py = ph_py_layout_for(py_version_hex);
+   if (py == NULL || py_runtime == 0) {
+      py = NULL;
+      VG_(umsg)("pyheap: Python %lu.%lu.%lu is not supported: profiling native "
+                "frames only (supported: 3.11)\n",
+                (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
+                (py_version_hex >> 8) & 0xff);
+   }
+}
+
+//------------------------------------------------------------//
+//--- Client requests                                      ---//
+//------------------------------------------------------------//
+
+/* Copy a NUL-terminated string from the guest, at most cap-1 bytes. */
+static void read_guest_cstring(Addr a, HChar *buf, SizeT cap)
+{
+   static SizeT n;
+   n = 0;
+   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+   if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
+      while (n + 1 < cap) {
+         HChar c = (HChar)rd_u8(a + n);
+         if (c == 0)
+            break;
+         buf[n++] = c;
+      }
+   }
+   VG_(set_fault_catcher)(saved_catcher);
+   buf[n] = 0;
+}
+
+static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
+{
+   if (!VG_IS_TOOL_USERREQ('P', 'H', arg[0]))
+      return False;
+   *ret = 0;
+   switch (arg[0]) {
+   case PYHEAP_REQ_SNAPSHOT: {
+      HChar label[201];
+      if (arg[1] == 0)
+         VG_(strcpy)(label, "snapshot");
+      else
+         read_guest_cstring(arg[1], label, sizeof label);
+      take_user_snapshot(label);
+      return True;
+   }
+   case PYHEAP_REQ_RUNNING:
+      *ret = 1;
+      return True;
+   case PH_REQ_PY_REGISTER:
+      py_register(arg[1]);
+      return True;
+   case PH_REQ_PY_ALLOC:
+      py_alloc(tid, arg[2], arg[3]);
+      return True;
+   case PH_REQ_PY_FREE:
+      py_free(arg[2]);
+      return True;
+   case PH_REQ_PY_REALLOC:
+      py_realloc(tid, arg[2], arg[3], arg[4]);
+      return True;
+   case PH_REQ_ARENA_ALLOC:
+      arena_alloc(arg[1], arg[2]);
+      return True;
+   case PH_REQ_ARENA_FREE:
+      arena_free(arg[1]);
+      return True;
+   case PH_REQ_HOOKS_STATE:
+      py_hooks = (PhHooksState)arg[1];
+      return True;
+   default:
+      VG_(message)(Vg_UserMsg, "pyheap: unknown client request 0x%lx ignored\n", arg[0]);
+      return False;
+   }
+}
+
+//------------------------------------------------------------//
+//--- Instrumentation                                      ---//
+//------------------------------------------------------------//
+
+/* With --time-unit=i, count guest instructions: before each exit of a
+   superblock and at its end, add the number of instructions passed. */
+static void add_instr_count(IRSB *sb, Int n)
+{
+   IRTemp t1 = newIRTemp(sb->tyenv, Ity_I64);
+   IRTemp t2 = newIRTemp(sb->tyenv, Ity_I64);
+   IRExpr *counter = mkIRExpr_HWord((HWord)&guest_instrs_executed);
+   addStmtToIRSB(sb, IRStmt_WrTmp(t1, IRExpr_Load(Iend_LE, Ity_I64, counter)));
+   addStmtToIRSB(sb, IRStmt_WrTmp(t2, IRExpr_Binop(Iop_Add64, IRExpr_RdTmp(t1),
+                                                   IRExpr_Const(IRConst_U64(n)))));
+   addStmtToIRSB(sb, IRStmt_Store(Iend_LE, counter, IRExpr_RdTmp(t2)));
+}
+
+static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
+                           const VexGuestLayout *layout,
+                           const VexGuestExtents *vge,
+                           const VexArchInfo *archinfo_host,
+                           IRType gWordTy, IRType hWordTy)
+{
+   IRSB *sb_out;
+   Int i, n = 0;
+
+   if (clo_time_unit != TimeI)
+      return sb_in;
+   sb_out = deepCopyIRSBExceptStmts(sb_in);
+   for (i = 0; i < sb_in->stmts_used; i++) {
+      IRStmt *st = sb_in->stmts[i];
+      if (st == NULL || st->tag == Ist_NoOp)
+         continue;
+      if (st->tag == Ist_IMark) {
+         n++;
+      } else if (st->tag == Ist_Exit && n > 0) {
+         add_instr_count(sb_out, n);
+         n = 0;
+      }
+      addStmtToIRSB(sb_out, st);
+   }
+   if (n > 0)
+      add_instr_count(sb_out, n);
+   return sb_out;
+}
+
+//------------------------------------------------------------//
+//--- Writing the output file                              ---//
+//------------------------------------------------------------//
+
+/* The format is documented in docs/file-format.md.  A short sample:
+
+      pyheap-out 1
+      meta cmd python3 demo.py
+      meta time_unit B
+      ...
+      s 0 demo.py
+      s 1 <module>
+      f 0 py 0 9 1                      demo.py:9 in <module>
+      k 0 -1 0                          a stack: frame 0, no caller
+      t 0 0 0 0 0 0 0 0 0               the time series
+      t 1 7340032 6296632 12 1024 4096 6291512 1048576 1
+      snapshot 1 7340032 peak
+      c raw 1024 1
+      c pymalloc 4096 10
+      c python-large 6291512 1
+      a 1 1048576 4096 4096 16384
+      b 0 python-large 6291512 1        live bytes by stack and class
+      end-snapshot
+      tot 0 python-large 6291512 1      allocated over the run
+      end-of-file 22                    the lines before it
+
+   Stack ids in the file are the internal ones minus one, so that "no
+   stack" (internal 0) is -1. */
+
+static VgFile *out_fp;
+static ULong   out_lines;
+
+/* Free text, escaped, as the last field of a line. */
+static void out_text_line(const HChar *prefix, const HChar *text)
+{
+   static HChar buf[16 * 1024];
+   ph_escape_field(text, VG_(strlen)(text), buf, sizeof buf);
+   VG_(fprintf)(out_fp, "%s%s\n", prefix, buf);
+   out_lines++;
+}
+
+static Int cmp_site_entries(const void *a, const void *b)
+{
+   const SiteEntry *x = a, *y = b;
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   if (x->kid != y->kid)
+      return x->kid < y->kid ? -1 : 1;
+   return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
+}
+
+static void write_sample(UInt n, const Snapshot *s)
+{
+   VG_(fprintf)(out_fp, "t %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
+                n, s->time, heap_B(&s->t), heap_n(&s->t),
+                s->t.cls_B[ClsRaw], s->t.cls_B[ClsPymalloc], s->t.cls_B[ClsPyLarge],
+                s->t.arena_B, s->t.arena_n);
+   out_lines++;
+}
+
+static const HChar *snap_kind_name(SnapKind k)
+{
+   switch (k) {
+   case SnapDetailed: return "detailed";
+   case SnapPeak:     return "peak";
+   case SnapExit:     return "exit";
+   case SnapUser:     return "user";
+   default:           tl_assert(0);
+   }
+}
+
+static void write_detail(UInt n, const Snapshot *s)
+{
+   UInt i, c;
+   const Detail *d = s->detail;
+
+   if (s->kind == SnapUser) {
+      HChar prefix[64];
+      VG_(sprintf)(prefix, "snapshot %u %llu user ", n, s->time);
+      out_text_line(prefix, s->label);
+   } else {
+      VG_(fprintf)(out_fp, "snapshot %u %llu %s\n", n, s->time, snap_kind_name(s->kind));
+      out_lines++;
+   }
+   for (c = 0; c < N_CLASSES; c++) {
+      VG_(fprintf)(out_fp, "c %s %llu %llu\n", class_names[c], s->t.cls_B[c], s->t.cls_n[c]);
+      out_lines++;
+   }
+   VG_(fprintf)(out_fp, "a %llu %llu %llu %llu %llu\n", s->t.arena_n, s->t.arena_B,
+                s->t.cls_B[ClsPymalloc], s->t.pym_slot_B, s->t.other_arena_B);
+   out_lines++;
+   if (d != NULL && d->n_entries > 0) {
+      VG_(ssort)(d->entries, d->n_entries, sizeof(SiteEntry), cmp_site_entries);
+      for (i = 0; i < d->n_entries; i++) {
+         VG_(fprintf)(out_fp, "b %d %s %llu %llu\n", (Int)d->entries[i].kid - 1,
+                      class_names[d->entries[i].cls], d->entries[i].B, d->entries[i].n);
+         out_lines++;
+      }
+   }
+   VG_(fprintf)(out_fp, "end-snapshot\n");
+   out_lines++;
+}
+
+/* All snapshots in time order; the peak, the exit and user snapshots are
+   kept apart from the culled series and merged here. */
+typedef struct {
+   const Snapshot *s;
+   UInt order;                  /* tie-break: order of taking */
+} SnapRef;
+
+static Int cmp_snaprefs(const void *a, const void *b)
+{
+   const SnapRef *x = a, *y = b;
+   if (x->s->time != y->s->time)
+      return x->s->time < y->s->time ? -1 : 1;
+   return x->order < y->order ? -1 : x->order > y->order ? 1 : 0;
+}
+
+static void write_output(const HChar *path, const Snapshot *peak_snap,
+                         const Snapshot *final_sample)
+{
+   UInt i, n_refs = 0, n_user = VG_(sizeXA)(user_snaps);
+   SnapRef *refs;
+   HChar buf[64];
+
+   out_fp = VG_(fopen)(path, VKI_O_CREAT | VKI_O_TRUNC | VKI_O_WRONLY,
+                       VKI_S_IRUSR | VKI_S_IWUSR | VKI_S_IRGRP | VKI_S_IROTH);
+   if (out_fp == NULL) {
+      VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
+      return;
+   }
+   out_lines = 0;
+   VG_(fprintf)(out_fp, "pyheap-out %d\n", PH_FORMAT_VERSION);
+   out_lines++;
+   {
+      /* The command line. */
+      XArray *cmd = VG_(newXA)(VG_(malloc), "ph.cmd", VG_(free), 1);
+      HChar zero = 0;
+      VG_(addBytesToXA)(cmd, VG_(args_the_exename), VG_(strlen)(VG_(args_the_exename)));
+      for (i = 0; i < VG_(sizeXA)(VG_(args_for_client)); i++) {
+         const HChar *a = *(HChar **)VG_(indexXA)(VG_(args_for_client), i);
+         VG_(addBytesToXA)(cmd, " ", 1);
+         VG_(addBytesToXA)(cmd, a, VG_(strlen)(a));
+      }
+      VG_(addToXA)(cmd, &zero);
+      out_text_line("meta cmd ", VG_(indexXA)(cmd, 0));
+      VG_(deleteXA)(cmd);
+   }
+   VG_(fprintf)(out_fp, "meta pid %d\nmeta ppid %d\n", VG_(getpid)(), VG_(getppid)());
+   VG_(fprintf)(out_fp, "meta pyheap %s\nmeta valgrind %s\n", PACKAGE_VERSION,
+                PH_VALGRIND_VERSION);
+   out_lines += 4;
+   {
+      HChar zero = 0;
+      VG_(addToXA)(given_options, &zero);
+      out_text_line("meta options ", VG_(indexXA)(given_options, 0));
+      VG_(dropTailXA)(given_options, 1);
+   }
+   VG_(fprintf)(out_fp, "meta time_unit %s\nmeta depth %d\nmeta native %s\n",
+                time_unit_name(clo_time_unit), clo_depth, clo_native ? "yes" : "no");
+   out_lines += 3;
+   if (!py_registered)
+      VG_(fprintf)(out_fp, "meta python none\n");
+   else if (py == NULL)
+      VG_(fprintf)(out_fp, "meta python unsupported %lu.%lu.%lu\n",
+                   (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
+                   (py_version_hex >> 8) & 0xff);
+   else
+      VG_(fprintf)(out_fp, "meta python %lu.%lu.%lu\n", (py_version_hex >> 24) & 0xff,
+                   (py_version_hex >> 16) & 0xff, (py_version_hex >> 8) & 0xff);
+   out_lines++;
+   if (py_hooks == PH_HOOKS_INSTALLED && py_registered && n_py_events == 0)
+      VG_(fprintf)(out_fp, "meta hooks lost\n");
+   else
+      VG_(fprintf)(out_fp, "meta hooks %s\n",
+                   py_hooks == PH_HOOKS_INSTALLED ? "installed"
+                   : py_hooks == PH_HOOKS_REINSTALLED ? "reinstalled" : "none");
+   VG_(fprintf)(out_fp, "meta peak_time %llu\nmeta peak_B %llu\n",
+                peak_snap->time, heap_B(&peak_snap->t));
+   out_lines += 3;
+
+   /* Tables. */
+   for (i = 0; i < VG_(sizeXA)(strs); i++) {
+      const Str *s = *(Str **)VG_(indexXA)(strs, i);
+      VG_(sprintf)(buf, "s %d ", s->sid);
+      out_text_line(buf, s->text);
+   }
+   for (i = 0; i < VG_(sizeXA)(frames); i++) {
+      const Frame *f = *(Frame **)VG_(indexXA)(frames, i);
+      if (f->kind == FramePy)
+         VG_(fprintf)(out_fp, "f %d py %d %d %d\n", f->fid, f->file_sid, f->line, f->func_sid);
+      else
+         VG_(fprintf)(out_fp, "f %d c %#lx %d %d %d %d\n", f->fid, f->ip, f->func_sid,
+                      f->file_sid, f->line, f->obj_sid);
+      out_lines++;
+   }
+   for (i = 1; i < n_stacks; i++) {
+      VG_(fprintf)(out_fp, "k %u %d %d\n", i - 1, (Int)stack_nodes[i]->parent - 1,
+                   stack_nodes[i]->fid);
+      out_lines++;
+   }
+
+   /* Samples and snapshots, merged in time order. */
+   refs = VG_(malloc)("ph.refs", (n_series + n_user + 3) * sizeof(SnapRef));
+   for (i = 0; i < n_series; i++, n_refs++)
+      refs[n_refs].s = &series[i], refs[n_refs].order = n_refs;
+   refs[n_refs].s = peak_snap, refs[n_refs].order = n_refs, n_refs++;
+   for (i = 0; i < n_user; i++, n_refs++)
+      refs[n_refs].s = VG_(indexXA)(user_snaps, i), refs[n_refs].order = n_refs;
+   refs[n_refs].s = &exit_snap, refs[n_refs].order = n_refs, n_refs++;
+   refs[n_refs].s = final_sample, refs[n_refs].order = n_refs, n_refs++;
+   VG_(ssort)(refs, n_refs, sizeof(SnapRef), cmp_snaprefs);
+   for (i = 0; i < n_refs; i++)
+      write_sample(i, refs[i].s);
+   for (i = 0; i < n_refs; i++)
+      if (refs[i].s->kind != SnapSample)
+         write_detail(i, refs[i].s);
+   VG_(free)(refs);
+
+   /* Totals over the run. */
+   {
+      Detail tot;
+      UInt kid, c, j = 0;
+      tot.n_entries = 0;
+      for (kid = 0; kid < n_stacks; kid++)
+         for (c = 0; c < N_CLASSES; c++)
+            if (sites[kid].tot_n[c] != 0)
+               tot.n_entries++;
+      tot.entries = VG_(malloc)("ph.tot", (tot.n_entries + 1) * sizeof(SiteEntry));
+      for (kid = 0; kid < n_stacks; kid++)
+         for (c = 0; c < N_CLASSES; c++)
+            if (sites[kid].tot_n[c] != 0) {
+               tot.entries[j].kid = kid;
+               tot.entries[j].cls = c;
+               tot.entries[j].B = sites[kid].tot_B[c];
+               tot.entries[j].n = sites[kid].tot_n[c];
+               j++;
+            }
+      VG_(ssort)(tot.entries, tot.n_entries, sizeof(SiteEntry), cmp_site_entries);
+      for (j = 0; j < tot.n_entries; j++) {
+         VG_(fprintf)(out_fp, "tot %d %s %llu %llu\n", (Int)tot.entries[j].kid - 1,
+                      class_names[tot.entries[j].cls], tot.entries[j].B, tot.entries[j].n);
+         out_lines++;
+      }
+      VG_(free)(tot.entries);
+   }
+   VG_(fprintf)(out_fp, "end-of-file %llu\n", out_lines);
+   VG_(fclose)(out_fp);
+   out_fp = NULL;
+}
+
+//------------------------------------------------------------//
+//--- Finalisation                                         ---//
+//------------------------------------------------------------//
+
+static void ph_fini(Int exit_status)
+{
+   Snapshot peak_snap, final_sample;
+   HChar *path;
+
+   take_exit_snapshot();
+   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
+   peak_snap.kind = SnapPeak;
+   peak_snap.time = peak_time;
+   peak_snap.t = peak;
+   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
+   take_snapshot(&final_sample, SnapSample, ph_now());
+
+   path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
+   write_output(path, &peak_snap, &final_sample);
+
+   if (VG_(clo_stats)) {
+      VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu\n",
+                n_allocs, n_frees, n_py_events);
+      VG_(dmsg)("pyheap: re-filed as python-large %llu, stale blocks %llu\n",
+                n_reclassified, n_stale_blocks);
+      VG_(dmsg)("pyheap: stacks %u, frames %lu, strings %lu\n", n_stacks - 1,
+                VG_(sizeXA)(frames), VG_(sizeXA)(strs));
+      VG_(dmsg)("pyheap: raw stack cache hits %llu, misses %llu; read faults %llu\n",
+                n_rawstack_hits, n_rawstack_misses, n_read_faults);
+      VG_(dmsg)("pyheap: peak materialisations %llu\n", n_peak_materialisations);
+   }
+   if (VG_(clo_verbosity) > 0)
+      VG_(umsg)("pyheap: wrote %s\n", path);
+}
+
+//------------------------------------------------------------//
+//--- Initialisation                                       ---//
+//------------------------------------------------------------//
+
+static void ph_post_clo_init(void)
+{
+   HChar *path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
+   SysRes sres;
+
+   /* Fail now, not after a long run, if the output cannot be written. */
+   sres = VG_(open)(path, VKI_O_CREAT | VKI_O_WRONLY | VKI_O_APPEND,
+                    VKI_S_IRUSR | VKI_S_IWUSR | VKI_S_IRGRP | VKI_S_IROTH);
+   if (sr_isError(sres)) {
+      VG_(fmsg)("pyheap: cannot create output file '%s'\n", path);
+      VG_(exit)(1);
+   }
+   VG_(close)(sr_Res(sres));
+   VG_(free)(path);
+
+   series = VG_(calloc)("ph.series", clo_max_snapshots, sizeof(Snapshot));
+   /* Sample 0: the empty heap at time 0. */
+   take_snapshot(&series[0], SnapSample, 0);
+   n_series = 1;
+}
+
+static void ph_pre_clo_init(void)
+{
+   VG_(details_name)            ("pyheap");
+   VG_(details_version)         (PACKAGE_VERSION);
+   VG_(details_description)     ("a heap profiler for Python programs");
+   VG_(details_copyright_author)("Copyright (C) the pyheap authors; GPL-2.0-or-later.");
+   VG_(details_bug_reports_to)  ("the pyheap issue tracker");
+   VG_(details_avg_translation_sizeB)(330);
+
+   VG_(clo_vex_control).iropt_register_updates_default
+      = VG_(clo_px_file_backed)
+      = VexRegUpdSpAtMemAccess;   /* stack traces need a correct SP */
+
+   VG_(basic_tool_funcs)          (ph_post_clo_init, ph_instrument, ph_fini);
+   VG_(needs_libc_freeres)();
+   VG_(needs_cxx_freeres)();
+   VG_(needs_command_line_options)(ph_process_cmd_line_option,
+                                   ph_print_usage, ph_print_debug_usage);
+   VG_(needs_client_requests)     (ph_handle_client_request);
+   VG_(needs_malloc_replacement)  (ph_malloc,
+                                   ph___builtin_new,
+                                   ph___builtin_new_aligned,
+                                   ph___builtin_vec_new,
+                                   ph___builtin_vec_new_aligned,
+                                   ph_memalign,
+                                   ph_calloc,
+                                   ph_free,
+                                   ph___builtin_delete,
+                                   ph___builtin_delete_aligned,
+                                   ph___builtin_vec_delete,
+                                   ph___builtin_vec_delete_aligned,
+                                   ph_realloc,
+                                   ph_malloc_usable_size,
+                                   0);
+   VG_(track_pre_thread_ll_exit)(forget_thread);
+   VG_(atfork)(NULL, NULL, forget_all_threads);
+
+   block_table    = VG_(HT_construct)("ph.blocks");
+   block_pool     = VG_(newPA)(sizeof(Block), 1000, VG_(malloc), "ph.block", VG_(free));
+   arena_table    = VG_(HT_construct)("ph.arenas");
+   str_table      = VG_(HT_construct)("ph.strs");
+   strs           = VG_(newXA)(VG_(malloc), "ph.strs.xa", VG_(free), sizeof(Str *));
+   py_frame_table = VG_(HT_construct)("ph.pyframes");
+   frames         = VG_(newXA)(VG_(malloc), "ph.frames.xa", VG_(free), sizeof(Frame *));
+   stack_table    = VG_(HT_construct)("ph.stacks");
+   rawstack_table = VG_(HT_construct)("ph.rawstacks");
+   code_table     = VG_(HT_construct)("ph.code");
+   ip_table       = VG_(HT_construct)("ph.ips");
+   user_snaps     = VG_(newXA)(VG_(malloc), "ph.user", VG_(free), sizeof(Snapshot));
+   given_options  = VG_(newXA)(VG_(malloc), "ph.opts", VG_(free), 1);
+   grow_stacks();
+}
+
+VG_DETERMINE_INTERFACE_VERSION(ph_pre_clo_init)
+
+/*--------------------------------------------------------------------*/
+/*--- end                                                ph_main.c ---*/
+/*--------------------------------------------------------------------*/

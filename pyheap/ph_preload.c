@@ -1,0 +1,230 @@
+/* pyheap: guest-side preload: wraps CPython's allocators (PEP 445) and reports to the tool. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/* This file is linked, with Valgrind's malloc replacement, into
+   vgpreload_pyheap-amd64-linux.so, which Valgrind preloads into the program
+   it runs.  It runs as guest code, on the simulated CPU.
+
+   Why hooks and not symbol wrapping.  Debian's python3.11 is built with LTO
+   and PGO: pymalloc's fast path is inlined at ~190 call sites, so wrapping
+   PyObject_Malloc by name would see almost nothing.  Every inlined copy is
+   guarded by "is the domain allocator still the default one?", so an
+   allocator installed with PyMem_SetAllocator (PEP 445) sees every call.
+
+   The hooks call the allocator they replaced and then tell the tool what
+   happened with a client request.  They do not try to classify: a request
+   over 512 bytes falls through pymalloc to malloc, which Valgrind has
+   redirected to the tool, so the tool sees that malloc first (as a raw block)
+   and re-files it as python-large when the hook's report names the same
+   address.  A block is thus counted once, under its outermost domain.
+   Frees are reported before the real free (the address cannot be reused
+   while the block is live); allocations after it returned.
+
+   Nothing here is compiled against a Python ABI: the PEP 445 structs are
+   stable public API since 3.5, and every function is looked up at run time,
+   so one preload serves every interpreter -- and every program that is not
+   Python, where the lookups simply fail.
+
+   Start-up order.  The constructor runs before main() and so before
+   Py_Initialize.  PYTHONMALLOC=... and -X dev make CPython install its
+   domain allocators again during pre-initialisation, dropping our hooks; the
+   arena allocator hook survives that.  So the arena hook, which runs when
+   pymalloc needs its first arena (after pre-initialisation), checks the
+   domain hooks and puts them back if they are gone.  Blocks the interpreter
+   allocated in between are not known as Python blocks; the tool records that
+   in the output ("hooks reinstalled"). */
+
+#include <stddef.h>
+#include "ph_clreq.h"
+
+/* No libc headers: this library is linked -nodefaultlibs.  dlsym comes from
+   the C library the program has already loaded. */
+extern void *dlsym(void *handle, const char *symbol);
+#define PH_RTLD_DEFAULT ((void *)0)
+
+#define PH_EXPORT __attribute__((visibility("default")))
+#define PH_LOCAL  __attribute__((visibility("hidden")))
+
+/* PEP 445 structures (Include/cpython/pymem.h), identical since 3.5. */
+typedef struct {
+   void *ctx;
+   void *(*malloc)(void *ctx, size_t size);
+   void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
+   void *(*realloc)(void *ctx, void *ptr, size_t new_size);
+   void (*free)(void *ctx, void *ptr);
+} PhMemAllocatorEx;
+
+typedef struct {
+   void *ctx;
+   void *(*alloc)(void *ctx, size_t size);
+   void (*free)(void *ctx, void *ptr, size_t size);
+} PhArenaAllocator;
+
+enum { PH_DOMAIN_RAW = 0, PH_DOMAIN_MEM = 1, PH_DOMAIN_OBJ = 2 };
+
+typedef void (*GetAllocatorFn)(int domain, PhMemAllocatorEx *allocator);
+typedef void (*SetAllocatorFn)(int domain, PhMemAllocatorEx *allocator);
+typedef void (*GetArenaFn)(PhArenaAllocator *allocator);
+typedef void (*SetArenaFn)(PhArenaAllocator *allocator);
+
+static GetAllocatorFn py_get_allocator;
+static SetAllocatorFn py_set_allocator;
+
+/* One per hooked domain: the allocator we wrap.  The hook's ctx points here. */
+typedef struct {
+   int domain;
+   PhMemAllocatorEx orig;
+} PhDomainHook;
+
+static PhDomainHook hook_mem = { PH_DOMAIN_MEM, { 0 } };
+static PhDomainHook hook_obj = { PH_DOMAIN_OBJ, { 0 } };
+static PhArenaAllocator arena_orig;
+static int hooks_state = PH_HOOKS_NONE;
+
+static void *hook_malloc(void *ctx, size_t size)
+{
+   PhDomainHook *h = ctx;
+   void *p = h->orig.malloc(h->orig.ctx, size);
+   if (p != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_ALLOC, h->domain, p, size, 0, 0);
+   return p;
+}
+
+static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+   PhDomainHook *h = ctx;
+   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+   /* The allocator returned a block, so nelem * elsize did not overflow. */
+   if (p != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_ALLOC, h->domain, p,
+                                      nelem * elsize, 0, 0);
+   return p;
+}
+
+static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
+{
+   PhDomainHook *h = ctx;
+   void *p = h->orig.realloc(h->orig.ctx, ptr, new_size);
+   /* On failure the old block is untouched: nothing to report. */
+   if (p != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_REALLOC, h->domain, ptr, p,
+                                      new_size, 0);
+   return p;
+}
+
+static void hook_free(void *ctx, void *ptr)
+{
+   PhDomainHook *h = ctx;
+   if (ptr != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_FREE, h->domain, ptr, 0, 0, 0);
+   h->orig.free(h->orig.ctx, ptr);
+}
+
+static int domain_is_hooked(int domain)
+{
+   PhMemAllocatorEx cur;
+   py_get_allocator(domain, &cur);
+   return cur.malloc == hook_malloc;
+}
+
+static void install_domain_hook(PhDomainHook *h)
+{
+   PhMemAllocatorEx mine = { h, hook_malloc, hook_calloc, hook_realloc, hook_free };
+   py_get_allocator(h->domain, &h->orig);
+   py_set_allocator(h->domain, &mine);
+}
+
+static void set_hooks_state(int state)
+{
+   hooks_state = state;
+   VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_HOOKS_STATE, state, 0, 0, 0, 0);
+}
+
+/* Put the domain hooks back if the interpreter replaced them. */
+static void check_domain_hooks(void)
+{
+   int changed = 0;
+   if (!domain_is_hooked(PH_DOMAIN_MEM)) {
+      install_domain_hook(&hook_mem);
+      changed = 1;
+   }
+   if (!domain_is_hooked(PH_DOMAIN_OBJ)) {
+      install_domain_hook(&hook_obj);
+      changed = 1;
+   }
+   if (changed)
+      set_hooks_state(PH_HOOKS_REINSTALLED);
+}
+
+static void *hook_arena_alloc(void *ctx, size_t size)
+{
+   void *p = arena_orig.alloc(arena_orig.ctx, size);
+   if (p != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_ARENA_ALLOC, p, size, 0, 0, 0);
+   check_domain_hooks();
+   return p;
+}
+
+static void hook_arena_free(void *ctx, void *ptr, size_t size)
+{
+   if (ptr != NULL)
+      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_ARENA_FREE, ptr, size, 0, 0, 0);
+   arena_orig.free(arena_orig.ctx, ptr, size);
+}
+
+__attribute__((constructor))
+static void ph_preload_init(void)
+{
+   GetArenaFn get_arena;
+   SetArenaFn set_arena;
+   const unsigned long *version;
+   void *runtime;
+   PhPyInfo info;
+
+   if (!RUNNING_ON_VALGRIND)
+      return;
+   py_get_allocator = (GetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_GetAllocator");
+   py_set_allocator = (SetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_SetAllocator");
+   get_arena = (GetArenaFn)dlsym(PH_RTLD_DEFAULT, "PyObject_GetArenaAllocator");
+   set_arena = (SetArenaFn)dlsym(PH_RTLD_DEFAULT, "PyObject_SetArenaAllocator");
+   runtime = dlsym(PH_RTLD_DEFAULT, "_PyRuntime");
+   if (py_get_allocator == NULL || py_set_allocator == NULL
+       || get_arena == NULL || set_arena == NULL || runtime == NULL)
+      return;                      /* not a CPython process */
+
+   /* Py_Version exists from 3.11 on; older interpreters are reported as
+      version 0 and profiled without Python stacks. */
+   version = dlsym(PH_RTLD_DEFAULT, "Py_Version");
+   info.info_szB = sizeof info;
+   info.version_hex = version ? *version : 0;
+   info.runtime = (unsigned long)runtime;
+   info.code_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyCode_Type");
+   info.unicode_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyUnicode_Type");
+   info.bytes_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyBytes_Type");
+   VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_REGISTER, &info, 0, 0, 0, 0);
+
+   install_domain_hook(&hook_mem);
+   install_domain_hook(&hook_obj);
+   {
+      PhArenaAllocator mine = { NULL, hook_arena_alloc, hook_arena_free };
+      get_arena(&arena_orig);
+      set_arena(&mine);
+   }
+   set_hooks_state(PH_HOOKS_INSTALLED);
+}
+
+/* ---- The API the `pyheap` Python module calls through ctypes ---------- */
+
+PH_EXPORT void pyheap_snapshot(const char *label)
+{
+   /* A check of the hooks costs little here and catches the case where the
+      interpreter replaced them and never needed an arena since. */
+   if (hooks_state != PH_HOOKS_NONE)
+      check_domain_hooks();
+   PYHEAP_SNAPSHOT(label);
+}
+
+PH_EXPORT int pyheap_running(void)
+{
+   return (int)PYHEAP_RUNNING_ON_PYHEAP;
+}
