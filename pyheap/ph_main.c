@@ -1003,8 +1003,9 @@ static void forget_code(Addr block_addr)
 //--- Native frames                                        ---//
 //------------------------------------------------------------//
 
-#define IPF_ALLOC 1     /* an allocator function: not shown */
-#define IPF_EVAL  2     /* CPython's eval loop: Python frames take over */
+#define IPF_ALLOC   1   /* an allocator function: not shown */
+#define IPF_EVAL    2   /* CPython's eval loop: Python frames take over */
+#define IPF_PRELOAD 4   /* in pyheap's preload: malloc replacement, hooks */
 
 typedef struct _IpInfo {
    struct _IpInfo *next;
@@ -1075,7 +1076,7 @@ static IpInfo *ip_info(Addr ip)
    if (VG_(get_objname)(ep, ip, &obj)) {
       f->obj_sid = intern_str(obj);
       if (VG_(strstr)(obj, "vgpreload_") != NULL)
-         ii->flags |= IPF_ALLOC;
+         ii->flags |= IPF_PRELOAD;
    }
    if (fn != NULL) {
       if (is_alloc_fn(fn))
@@ -1100,7 +1101,13 @@ static void walk_native_frames(ThreadId tid, Bool stop_at_eval)
    /* Return addresses point after the call: look up the call itself. */
    for (i = 1; i < n; i++)
       ips[i] -= 1;
-   while (skip < n && (ip_info(ips[skip])->flags & IPF_ALLOC))
+   /* The allocation's own frames are not shown: the malloc replacement,
+      and when a Python hook is below it, the interpreter's allocator
+      between the two (in a stripped binary it has no names to match). */
+   for (i = 0; i < n && i < 12; i++)
+      if (ip_info(ips[i])->flags & IPF_PRELOAD)
+         skip = i + 1;
+   while (skip < n && (ip_info(ips[skip])->flags & (IPF_ALLOC | IPF_PRELOAD)))
       skip++;
    raw_n_native = 0;
    for (i = skip; i < n && raw_n_native < (UInt)clo_depth; i++) {
@@ -1465,17 +1472,44 @@ static SizeT ph_malloc_usable_size(ThreadId tid, void *p)
 //--- Reports from the Python allocator hooks              ---//
 //------------------------------------------------------------//
 
-static void py_alloc(ThreadId tid, Addr p, SizeT szB)
+/* CPython's debug hooks (PYTHONMALLOC=debug, -X dev) put a header before
+   the block they return and a trailer after it, once per hooked domain a
+   request passes through (OBJ, then RAW when it falls through).  So when
+   the interpreter has replaced its allocators (pyheap's hooks had to be
+   put back), the malloc block under a Python block may start a few words
+   before the pointer the hook reports.  Only then is it looked for there:
+   the common path costs one look-up. */
+#define PY_DEBUG_MAX_HEAD_WORDS 8
+
+/* The live malloc block that a Python-domain block at P of SZB bytes fell
+   through to, if any. */
+static Block *underlying_malloc_block(Addr p, SizeT szB)
 {
    Block *b = VG_(HT_lookup)(block_table, p);
+   UInt k;
+   if (b != NULL)
+      return b->cls != ClsPymalloc ? b : NULL;
+   if (py_hooks != PH_HOOKS_REINSTALLED)
+      return NULL;
+   for (k = 1; k <= PY_DEBUG_MAX_HEAD_WORDS; k++) {
+      Addr base = p - k * sizeof(UWord);
+      b = VG_(HT_lookup)(block_table, base);
+      if (b != NULL)
+         return (b->cls != ClsPymalloc && base + b->szB >= p + szB) ? b : NULL;
+   }
+   return NULL;
+}
+
+static void py_alloc(ThreadId tid, Addr p, SizeT szB)
+{
+   Block *b = underlying_malloc_block(p, szB);
    n_py_events++;
-   if (b != NULL && b->cls == ClsRaw) {
+   if (b != NULL) {
       /* The request fell through to malloc, which we saw first. */
-      reclassify(b, ClsPyLarge);
+      if (b->cls == ClsRaw)
+         reclassify(b, ClsPyLarge);
       return;
    }
-   if (b != NULL && b->cls == ClsPyLarge)
-      return;
    drop_stale_block(p);
    record_block(tid, p, szB, ClsPymalloc);
 }
@@ -1960,6 +1994,9 @@ static void ph_fini(Int exit_status)
                 n_rawstack_hits, n_rawstack_misses, n_read_faults);
       VG_(dmsg)("pyheap: peak materialisations %llu\n", n_peak_materialisations);
    }
+   if (py_hooks == PH_HOOKS_INSTALLED && py_registered && n_py_events == 0)
+      VG_(umsg)("pyheap: warning: the interpreter replaced pyheap's allocator "
+                "hooks (PYTHONMALLOC?): Python blocks are counted as raw\n");
    if (VG_(clo_verbosity) > 0)
       VG_(umsg)("pyheap: wrote %s\n", path);
 }
