@@ -882,7 +882,7 @@ static Addr find_tstate(ThreadId tid)
 static void walk_python_frames(ThreadId tid)
 {
    Addr tstate, frame, code, instr, first;
-   UInt guard;
+   UInt guard, owner;
    UWord *out = &raw_words[1 + raw_n_native];
 
    if (rd_word(py_runtime + py->rt_finalizing) != 0 && !py_finalizing) {
@@ -900,7 +900,12 @@ static void walk_python_frames(ThreadId tid)
       if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type)
          break;                        /* not a frame we understand */
       instr = rd_word(frame + py->fr_instr);
-      if (rd_u8(frame + py->fr_owner) != py->owner_generator) {
+      owner = rd_u8(frame + py->fr_owner);
+      if ((Int)owner == py->owner_cstack) {
+         frame = rd_word(frame + py->fr_previous);
+         continue;                     /* a shim between C and Python */
+      }
+      if (owner != py->owner_generator) {
          /* A frame still being set up has not reached its first
             traceable instruction; CPython hides those too. */
          first = code + py->co_code_adaptive
@@ -958,8 +963,9 @@ static CodeInfo *code_info(Addr code)
       return ci;
    ci = VG_(calloc)("ph.code", 1, sizeof(CodeInfo));
    ci->key = code;
-   ci->file_sid = -1;
-   ci->func_sid = -1;
+   /* Names stay "?" if a read below faults. */
+   ci->file_sid = intern_str("?");
+   ci->func_sid = ci->file_sid;
    ci->firstlineno = (Int)rd_u32(code + py->co_firstlineno);
    ci->code_start = code + py->co_code_adaptive;
    /* Insert first: if a read below faults, the entry stays with what was
@@ -967,6 +973,10 @@ static CodeInfo *code_info(Addr code)
    VG_(HT_add_node)(code_table, ci);
    ci->file_sid = read_str_sid(rd_word(code + py->co_filename));
    ci->func_sid = read_str_sid(rd_word(code + py->co_qualname));
+   if (ci->file_sid < 0)
+      ci->file_sid = intern_str("?");
+   if (ci->func_sid < 0)
+      ci->func_sid = intern_str("?");
    lt = rd_word(code + py->co_linetable);
    if (lt != 0 && (py_bytes_type == 0 || rd_word(lt + py->ob_type) == py_bytes_type)) {
       lt_len = rd_word(lt + py->var_size);
@@ -1592,10 +1602,14 @@ static void py_register(Addr info_addr)
    py = ph_py_layout_for(py_version_hex);
    if (py == NULL || py_runtime == 0) {
       py = NULL;
-      VG_(umsg)("pyheap: Python %lu.%lu.%lu is not supported: profiling native "
-                "frames only (supported: 3.11)\n",
-                (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
-                (py_version_hex >> 8) & 0xff);
+      if (py_version_hex == 0)
+         VG_(umsg)("pyheap: warning: this Python is older than 3.11 and not "
+                   "supported: profiling native frames only\n");
+      else
+         VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu is not supported: "
+                   "profiling native frames only (supported: 3.11, 3.12)\n",
+                   (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
+                   (py_version_hex >> 8) & 0xff);
    }
 }
 
@@ -1875,6 +1889,8 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    out_lines += 3;
    if (!py_registered)
       VG_(fprintf)(out_fp, "meta python none\n");
+   else if (py == NULL && py_version_hex == 0)
+      VG_(fprintf)(out_fp, "meta python unsupported pre-3.11\n");
    else if (py == NULL)
       VG_(fprintf)(out_fp, "meta python unsupported %lu.%lu.%lu\n",
                    (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,

@@ -54,6 +54,8 @@ typedef struct {
    int fr_instr;                   /* prev_instr (3.11, 3.12) */
    int fr_owner;                   /* a char */
    int owner_generator;            /* FRAME_OWNED_BY_GENERATOR */
+   int owner_cstack;               /* FRAME_OWNED_BY_CSTACK (3.12+), else -1:
+                                      shim frames the C stack owns, skipped */
    /* PyCodeObject */
    int co_firstlineno;             /* an int */
    int co_filename;
@@ -84,10 +86,24 @@ static const PhPyLayout ph_py_layouts[] = {
       /* PyInterpreterState */ 0, 16,
       /* PyThreadState */ 8, 160, 56,
       /* _PyCFrame */ 8,
-      /* _PyInterpreterFrame */ 32, 48, 56, 69, 1,
+      /* _PyInterpreterFrame */ 32, 48, 56, 69, 1, -1,
       /* PyCodeObject */ 72, 112, 128, 136, 168, 184,
       /* objects */ 8, 16, 32,
       /* str */ 16, 32, 48, 72, 2, 5, 6,
+   },
+   {
+      /* 3.12: the thread state's frame link is still a _PyCFrame, but
+         frames start with f_code, the C stack owns "shim" frames, and str
+         lost its wstr fields.  Checked against pyenv's 3.12.1 headers. */
+      PH_PY_HEX(3, 12), PH_PY_HEX(3, 13), "3.12",
+      /* _PyRuntimeState */ 24, 40,
+      /* PyInterpreterState */ 0, 72,
+      /* PyThreadState */ 8, 144, 56,
+      /* _PyCFrame */ 0,
+      /* _PyInterpreterFrame */ 0, 8, 56, 70, 1, 3,
+      /* PyCodeObject */ 68, 112, 128, 136, 176, 192,
+      /* objects */ 8, 16, 32,
+      /* str */ 16, 32, 40, 56, 2, 5, 6,
    },
 };
 

@@ -38,7 +38,7 @@ int main(void)
    }
    printf("ok - layout table has an entry for %s: %s\n", PY_VERSION, L->name);
 
-#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
    n_bad = 0;
    CHECK(rt_finalizing, offsetof(_PyRuntimeState, _finalizing));
    CHECK(rt_interpreters_head, offsetof(_PyRuntimeState, interpreters.head));
@@ -57,6 +57,11 @@ int main(void)
    CHECK(fr_instr, offsetof(_PyInterpreterFrame, prev_instr));
    CHECK(fr_owner, offsetof(_PyInterpreterFrame, owner));
    CHECK(owner_generator, FRAME_OWNED_BY_GENERATOR);
+#if PY_VERSION_HEX >= 0x030C0000
+   CHECK(owner_cstack, FRAME_OWNED_BY_CSTACK);
+#else
+   CHECK(owner_cstack, -1);
+#endif
    CHECK(co_firstlineno, offsetof(PyCodeObject, co_firstlineno));
    CHECK(co_filename, offsetof(PyCodeObject, co_filename));
    CHECK(co_qualname, offsetof(PyCodeObject, co_qualname));
