@@ -1,0 +1,119 @@
+"""pyheap: C and C++ programs (not Python): per-function bytes at labels, peak and exit."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/programs/cprog.c and cxxprog.cc are compiled here with -g -O0.  Each
+# of their functions allocates a distinct, known size (see the comments at
+# the top of each program); the expected numbers below come from those
+# sources, not from the tool.  In a program that is not Python every block
+# is raw, the stacks are native, and the viewer names a site after the
+# innermost native frame that is not an allocation function: the C
+# function that called malloc/calloc/realloc/new, at the line of the call.
+
+import os
+import re
+import subprocess
+
+import support
+
+# cprog.c: function -> bytes live at each moment (one block each).
+MIDDLE = {"alloc_alpha": 100000, "alloc_beta": 23456, "alloc_gamma": 300 * 77,
+          "grow_delta": 50000}
+PEAK = {"alloc_alpha": 100000, "alloc_gamma": 300 * 77, "grow_delta": 50000,
+        "alloc_transient": 2000000}
+LATE = {"alloc_alpha": 100000, "alloc_gamma": 300 * 77, "grow_delta": 50000}
+# Where each function's live block was (last) allocated: realloc moves the
+# block to the realloc call, as in massif.
+SITE_MARKER = {"alloc_alpha": "alpha", "alloc_beta": "beta", "alloc_gamma": "gamma",
+               "grow_delta": "delta_realloc", "alloc_transient": "transient"}
+
+# cxxprog.cc
+CXX_PEAK = {"make_record": 4000, "make_table": 12345 * 4, "make_scratch": 77777}
+CXX_EXIT = {"make_record": 4000, "make_table": 12345 * 4}
+CXX_MARKER = {"make_record": "record", "make_table": "table", "make_scratch": "scratch"}
+
+
+def marker_lines(path):
+    """Map each `LINE:name` marker of the file PATH to its 1-based line number."""
+    lines = {}
+    with open(path) as f:
+        for number, text in enumerate(f, 1):
+            m = re.search(r"LINE:(\w+)", text)
+            if m:
+                lines[m.group(1)] = number
+    return lines
+
+
+def read_meta(path):
+    with open(path) as f:
+        return dict(ln.rstrip("\n").split(" ", 2)[1:] for ln in f if ln.startswith("meta "))
+
+
+class CProgramTest(support.ToolTestCase):
+    """Native programs: raw blocks named by C/C++ function and line."""
+
+    def compile_and_run(self, source, compiler, extra=()):
+        exe = os.path.join(self.workdir, os.path.splitext(os.path.basename(source))[0])
+        subprocess.run([compiler, "-g", "-O0"] + list(extra) + [source, "-o", exe],
+                       check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        res = support.pyheap_run([exe], self.workdir)
+        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
+        return res
+
+    def check_functions(self, res, at, expected, lines, source_name, normalise=None):
+        """At AT, the program's own functions hold exactly EXPECTED, at their lines."""
+        norm = normalise or (lambda name: name)
+        by_function = support.viewer_json(res.outfile, by="function", at=at)
+        own = {}
+        for r in by_function:
+            if r["location"].endswith("/" + source_name):
+                self.assertNotIn(norm(r["function"]), own, r)
+                own[norm(r["function"])] = r
+        self.assertEqual({k: (v["bytes"], v["blocks"], v["by_class"]["raw"])
+                          for k, v in own.items()},
+                         {k: (v, 1, v) for k, v in expected.items()})
+        by_line = support.viewer_json(res.outfile, by="line", at=at)
+        for function, marker in lines.items():
+            if function not in expected:
+                continue
+            rows = [r for r in by_line if norm(r["function"]) == function]
+            self.assertEqual(len(rows), 1, rows)
+            self.assertTrue(rows[0]["location"].endswith("/%s:%d" % (source_name,
+                                                                     marker)), rows[0])
+        return by_function
+
+    def test_c_program(self):
+        """cprog.c: malloc/calloc/realloc/free by function, at middle, late, peak and exit."""
+        source = os.path.join(support.PROGRAMS, "cprog.c")
+        res = self.compile_and_run(source, "gcc",
+                                   ["-I", os.path.join(support.SRCDIR, "pyheap")])
+        meta = read_meta(res.outfile)
+        self.assertEqual(meta["python"], "none")
+        self.assertEqual(meta["hooks"], "none")
+        marks = marker_lines(source)
+        lines = {f: marks[m] for f, m in SITE_MARKER.items()}
+
+        self.check_functions(res, "middle", MIDDLE, lines, "cprog.c")
+        self.check_functions(res, "late", LATE, lines, "cprog.c")
+        peak = self.check_functions(res, "peak", PEAK, lines, "cprog.c")
+        self.check_functions(res, "exit", LATE, lines, "cprog.c")
+        # The exact peak: the transient block plus what was live with it;
+        # the few bytes of the C library's start-up are all that is left.
+        peak_total = sum(r["bytes"] for r in peak)
+        self.assertEqual(int(meta["peak_B"]), peak_total)
+        self.assertGreaterEqual(peak_total, sum(PEAK.values()))
+        self.assertLess(peak_total - sum(PEAK.values()), 4096)
+        for r in peak:
+            self.assertEqual(r["by_class"]["pymalloc"] + r["by_class"]["python-large"], 0, r)
+
+    def test_cxx_program(self):
+        """cxxprog.cc: new, new[] and delete[] by (demangled) function, at the peak and exit."""
+        source = os.path.join(support.PROGRAMS, "cxxprog.cc")
+        res = self.compile_and_run(source, "g++")
+        meta = read_meta(res.outfile)
+        self.assertEqual(meta["python"], "none")
+        marks = marker_lines(source)
+        lines = {f: marks[m] for f, m in CXX_MARKER.items()}
+        # Demangled C++ names carry their parameter list: make_table().
+        normalise = lambda name: name.split("(")[0]
+        self.check_functions(res, "peak", CXX_PEAK, lines, "cxxprog.cc", normalise)
+        self.check_functions(res, "exit", CXX_EXIT, lines, "cxxprog.cc", normalise)

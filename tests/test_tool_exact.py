@@ -1,0 +1,187 @@
+"""pyheap: exact per-line bytes and blocks of known Python objects at a label, peak, exit."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The profiled script computes, after the labelled snapshot, the sizes the
+# tool must report, with sys.getsizeof (an independent source: the objects'
+# own idea of their size), and writes them to a JSON side file.  The test
+# compares the viewer's JSON with them exactly.
+#
+# Why the expectations are what they are (CPython 3.11+, 64-bit):
+#   - `[1, 2, 3] * 2**18` makes one list whose item buffer (8 bytes per item,
+#     allocated exactly, no over-allocation) is a PyMem request of 6 MiB: one
+#     python-large block.  The list objects come from the list free list, so
+#     no other block is allocated on that line.
+#   - the comprehension makes 65,536 short str objects (each one pymalloc
+#     block of sys.getsizeof(s) bytes: str is not a GC object, so getsizeof
+#     is its allocation) and grows one list whose buffer, over-allocated by
+#     list_resize, is getsizeof(x) - getsizeof([]) bytes: one python-large
+#     block after the last realloc.
+#   - after the label a transient bytearray makes the peak: its buffer
+#     (getsizeof(z) - getsizeof(bytearray()) bytes) must be in the peak and
+#     nowhere else, and x and y must be in the peak unchanged.
+#   - x and y are kept in module globals, so the exit snapshot (taken when
+#     finalisation starts) still holds them.
+
+import atexit
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import support
+
+SCRIPT = r'''
+import json
+import sys
+
+import pyheap
+
+
+def build():
+    b = "ABC"
+    y = [1, 2, 3] * (2 ** 18)                                   # LINE:y
+    x = [b.lower() + "-" + str(t) for t in range(2 ** 16)]      # LINE:x
+    pyheap.snapshot("both")
+    return x, y
+
+
+X, Y = build()
+z = bytearray(8 * 2 ** 20)                                      # LINE:z
+zsize = sys.getsizeof(z)
+del z
+facts = {
+    "y_len": len(Y),
+    "y_buffer": sys.getsizeof(Y) - sys.getsizeof([]),
+    "x_len": len(X),
+    "x_strings": sum(sys.getsizeof(s) for s in X),
+    "x_buffer": sys.getsizeof(X) - sys.getsizeof([]),
+    "z_buffer": zsize - sys.getsizeof(bytearray()),
+    "z_total": zsize,
+}
+with open(sys.argv[1], "w") as f:
+    json.dump(facts, f)
+'''
+
+
+def marker_lines(source):
+    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
+    lines = {}
+    for number, text in enumerate(source.splitlines(), 1):
+        m = re.search(r"# LINE:(\w+)", text)
+        if m:
+            lines[m.group(1)] = number
+    return lines
+
+
+class ExactTest(support.ToolTestCase):
+    """The seed example: a 6 MiB list and 65,536 strings, byte for byte."""
+
+    lines = marker_lines(SCRIPT)
+    _cache = []     # one run shared by the tests (the runner calls no setUpClass)
+
+    def run_seed(self):
+        """Run the script once for the class; the tests read that run."""
+        if not self._cache:
+            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
+            atexit.register(shutil.rmtree, run_dir, True)
+            facts_path = os.path.join(run_dir, "facts.json")
+            path = os.path.join(run_dir, "prog.py")
+            with open(path, "w") as f:
+                f.write(SCRIPT)
+            res = support.pyheap_run([support.python(), path, facts_path], run_dir)
+            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
+            with open(facts_path) as f:
+                self._cache.append((res, json.load(f)))
+        res, facts = self._cache[0]
+        # Sanity of the independent expectations themselves.
+        self.assertEqual(facts["y_len"], 3 * 2 ** 18)
+        self.assertEqual(facts["y_buffer"], 8 * facts["y_len"])
+        self.assertEqual(facts["x_len"], 2 ** 16)
+        self.assertGreaterEqual(facts["x_buffer"], 8 * facts["x_len"])
+        return res, facts
+
+    def one_row(self, rows, name):
+        found = support.rows_at(rows, "prog.py", self.lines[name])
+        self.assertEqual(len(found), 1, "expected one row for prog.py:%d (%s), got %r"
+                         % (self.lines[name], name, found))
+        return found[0]
+
+    def check_y(self, row, facts):
+        self.assertEqual(row["function"], "build")
+        self.assertEqual(row["blocks"], 1, row)
+        self.assertEqual(row["bytes"], facts["y_buffer"], row)
+        self.assertEqual(row["by_class"],
+                         {"raw": 0, "pymalloc": 0, "python-large": facts["y_buffer"]})
+
+    def check_x(self, row, facts):
+        # 3.11 runs the comprehension in its own function
+        # (build.<locals>.<listcomp>); 3.12+ inline it into build.
+        self.assertTrue(row["function"].startswith("build"), row)
+        self.assertEqual(row["blocks"], facts["x_len"] + 1, row)
+        self.assertEqual(row["by_class"],
+                         {"raw": 0, "pymalloc": facts["x_strings"],
+                          "python-large": facts["x_buffer"]})
+        self.assertEqual(row["bytes"], facts["x_strings"] + facts["x_buffer"])
+
+    def test_label_peak_exit(self):
+        """x and y exact at the label, the peak (with the transient) and exit."""
+        res, facts = self.run_seed()
+
+        label = support.viewer_json(res.outfile, at="both")
+        self.check_y(self.one_row(label, "y"), facts)
+        self.check_x(self.one_row(label, "x"), facts)
+        self.assertEqual(support.rows_at(label, "prog.py", self.lines["z"]), [])
+        # y and x are the two biggest sites of the process at that moment.
+        self.assertEqual(label[0]["location"].rsplit(":", 1)[1], str(self.lines["y"]))
+        self.assertEqual(label[1]["location"].rsplit(":", 1)[1], str(self.lines["x"]))
+
+        peak = support.viewer_json(res.outfile, at="peak")
+        self.check_y(self.one_row(peak, "y"), facts)
+        self.check_x(self.one_row(peak, "x"), facts)
+        z = self.one_row(peak, "z")
+        self.assertEqual(z["function"], "<module>")
+        self.assertEqual(z["by_class"]["python-large"], facts["z_buffer"], z)
+        self.assertEqual(z["by_class"]["raw"], 0, z)
+        # The bytearray object (pymalloc) and its buffer (python-large).
+        self.assertEqual(z["bytes"], facts["z_total"], z)
+        self.assertEqual(z["blocks"], 2, z)
+        # The peak is the biggest snapshot: its total is at least the label's
+        # plus the transient buffer, minus nothing of x and y.
+        self.assertGreaterEqual(sum(r["bytes"] for r in peak),
+                                sum(r["bytes"] for r in label) + facts["z_buffer"]
+                                - 64 * 1024)
+
+        exit_rows = support.viewer_json(res.outfile, at="exit")
+        self.check_y(self.one_row(exit_rows, "y"), facts)
+        self.check_x(self.one_row(exit_rows, "x"), facts)
+        self.assertEqual(support.rows_at(exit_rows, "prog.py", self.lines["z"]), [])
+
+    def test_file_agrees_with_viewer(self):
+        """The label's class totals in the file cover x and y, and peak_B is the peak's heap."""
+        res, facts = self.run_seed()
+        with open(res.outfile) as f:
+            text = f.read().splitlines()
+        meta = dict(ln.split(" ", 2)[1:] for ln in text if ln.startswith("meta "))
+        snaps = {}
+        current = None
+        for ln in text:
+            words = ln.split(" ")
+            if words[0] == "snapshot":
+                current = {"kind": words[3], "label": " ".join(words[4:]),
+                           "time": int(words[2]), "classes": {}}
+                snaps.setdefault(words[3] + ":" + current["label"], current)
+            elif words[0] == "c" and current is not None:
+                current["classes"][words[1]] = (int(words[2]), int(words[3]))
+        both = snaps["user:both"]
+        peak = snaps["peak:"]
+        self.assertGreaterEqual(both["classes"]["python-large"][0],
+                                facts["y_buffer"] + facts["x_buffer"])
+        self.assertGreaterEqual(both["classes"]["pymalloc"][1], facts["x_len"])
+        self.assertEqual(int(meta["peak_B"]), sum(b for b, _ in peak["classes"].values()))
+        self.assertEqual(int(meta["peak_time"]), peak["time"])
+        # The peak comes after the label (the transient bytearray).
+        self.assertGreater(peak["time"], both["time"])
+        self.assertGreaterEqual(int(meta["peak_B"]),
+                                sum(b for b, _ in both["classes"].values())
+                                + facts["z_buffer"] - 64 * 1024)

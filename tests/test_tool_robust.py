@@ -1,0 +1,328 @@
+"""pyheap: bad options, unwritable output, signals, exceptions, PYTHONMALLOC, fork, determinism."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+import support
+
+# A program that must not run when the tool refuses its options: it would
+# leave a marker file behind.
+MARKER_SCRIPT = 'open("ran", "w").write("ran\\n")\n'
+
+# A script with one big, recognisable allocation on a known line; it writes
+# the buffer's size, from sys.getsizeof, to facts.json before TAIL runs.
+BIG_SCRIPT = r'''
+import json
+import os
+import sys
+
+big = [0] * 300000                                               # LINE:big
+with open("facts.json", "w") as f:
+    json.dump({"big": sys.getsizeof(big) - sys.getsizeof([]), "pid": os.getpid()}, f)
+'''
+
+FORK_SCRIPT = r'''
+import json
+import os
+import sys
+
+parent_big = [1] * 100000                                        # LINE:parent
+pid = os.fork()
+if pid == 0:
+    child_big = [2] * 200000                                     # LINE:child
+    with open("child.json", "w") as f:
+        json.dump({"pid": os.getpid(), "ppid": os.getppid(),
+                   "child_big": sys.getsizeof(child_big) - sys.getsizeof([])}, f)
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+with open("parent.json", "w") as f:
+    json.dump({"pid": os.getpid(), "child": pid, "status": status,
+               "parent_big": sys.getsizeof(parent_big) - sys.getsizeof([])}, f)
+'''
+
+DETERMINISM_SCRIPT = r'''
+import pyheap
+
+
+class Node:
+    def __init__(self, i):
+        self.i = i
+        self.name = "node-%d" % i
+        self.payload = bytes(i % 700)
+
+
+def build():
+    table = {i: Node(i) for i in range(3000)}
+    words = [str(i) * 3 for i in range(5000)]
+    return table, words
+
+
+KEEP = build()
+pyheap.snapshot("built")
+del KEEP
+'''
+
+
+def marker_lines(source):
+    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
+    lines = {}
+    for number, text in enumerate(source.splitlines(), 1):
+        m = re.search(r"# LINE:(\w+)", text)
+        if m:
+            lines[m.group(1)] = number
+    return lines
+
+
+def launch(workdir, tool_options, argv, env=None):
+    """Run the launcher with exactly these options (no default out file)."""
+    return subprocess.run([support.LAUNCHER, "-q"] + list(tool_options) + list(argv),
+                          cwd=workdir, env=env if env is not None else support.clean_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=600)
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().split("\n")
+
+
+def read_meta(path):
+    return dict(ln.split(" ", 2)[1:] for ln in read_lines(path) if ln.startswith("meta "))
+
+
+class RobustTest(support.ToolTestCase):
+    """Errors a user can cause get one clear message; odd runs still give a good file."""
+
+    def write(self, name, text):
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def facts(self, name="facts.json"):
+        with open(os.path.join(self.workdir, name)) as f:
+            return json.load(f)
+
+    def assert_complete(self, path):
+        """PATH is a whole pyheap file: header, trailer with the line count, viewer reads it."""
+        lines = read_lines(path)
+        self.assertEqual(lines[-1], "", "no newline at the end of %s" % path)
+        lines = lines[:-1]
+        self.assertEqual(lines[0], "pyheap-out 1")
+        self.assertEqual(lines[-1], "end-of-file %d" % (len(lines) - 1))
+        # The viewer reads it (it rejects truncated files) at both ends.
+        support.viewer_json(path, at="peak")
+        return support.viewer_json(path, at="exit")
+
+    def big_row(self, rows, source, name="big"):
+        found = support.rows_at(rows, "prog.py", marker_lines(source)[name])
+        self.assertEqual(len(found), 1, found)
+        return found[0]
+
+    # --- options -------------------------------------------------------
+
+    def test_bad_options(self):
+        """--depth=0, --time-unit=x, --max-snapshots=5, --foo: error, status != 0, no run."""
+        script = self.write("mark.py", MARKER_SCRIPT)
+        for option, words in (("--depth=0", "--depth"),
+                              ("--time-unit=x", "--time-unit"),
+                              ("--max-snapshots=5", "--max-snapshots"),
+                              ("--foo", "--foo")):
+            with self.subTest(option=option):
+                out = os.path.join(self.workdir, "bad.out")
+                proc = launch(self.workdir, ["--pyheap-out-file=" + out, option],
+                              [support.python(), script])
+                self.assertNotEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn(words, proc.stderr)
+                self.assertRegex(proc.stderr, r"(?i)(bad|unknown|invalid) option")
+                self.assertFalse(os.path.exists(os.path.join(self.workdir, "ran")),
+                                 "the program ran despite " + option)
+                self.assertFalse(os.path.exists(out), "an output file was written")
+
+    def test_unwritable_output(self):
+        """--pyheap-out-file=/nonexistent/dir/x: one clear line naming the path, status 1."""
+        script = self.write("mark.py", MARKER_SCRIPT)
+        proc = launch(self.workdir, ["--pyheap-out-file=/nonexistent/dir/x"],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        err = proc.stderr.strip().splitlines()
+        self.assertEqual(len(err), 1, proc.stderr)
+        self.assertIn("/nonexistent/dir/x", err[0])
+        self.assertFalse(os.path.exists(os.path.join(self.workdir, "ran")))
+
+    # --- runs that end badly ---------------------------------------------
+
+    def test_killed_by_sigterm(self):
+        """A program that SIGTERMs itself: killed by the signal, the file is complete."""
+        source = BIG_SCRIPT + "import signal\nos.kill(os.getpid(), signal.SIGTERM)\n" \
+            "open('after-kill', 'w').close()\n"
+        script = self.write("prog.py", source)
+        out = os.path.join(self.workdir, "term.out")
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, -signal.SIGTERM, proc.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.workdir, "after-kill")))
+        rows = self.assert_complete(out)
+        # No finalisation ran: the list is still live at the end.
+        row = self.big_row(rows, source)
+        self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+
+    def test_uncaught_exception(self):
+        """A program that dies of an uncaught exception: status 1, the file is complete."""
+        source = BIG_SCRIPT + "raise RuntimeError('boom')\n"
+        script = self.write("prog.py", source)
+        out = os.path.join(self.workdir, "exc.out")
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("RuntimeError: boom", proc.stderr)
+        rows = self.assert_complete(out)
+        row = self.big_row(rows, source)
+        self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+
+    # --- the interpreter changes its allocators -------------------------
+
+    def test_pythonmalloc_malloc(self):
+        """PYTHONMALLOC=malloc: hooks reinstalled, no pymalloc at all, the list at its line."""
+        script = self.write("prog.py", BIG_SCRIPT)
+        out = os.path.join(self.workdir, "pm.out")
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [support.python(), script],
+                      env=support.clean_env(PYTHONMALLOC="malloc"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(read_meta(out)["hooks"], "reinstalled")
+        rows = self.assert_complete(out)
+        big = self.facts()["big"]
+        row = self.big_row(rows, BIG_SCRIPT)
+        # Every Python-domain request goes to malloc: python-large.  The
+        # line also grows the module dict (a few hundred bytes).
+        self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
+        self.assertLess(row["by_class"]["python-large"], big + 1024, row)
+        self.assertEqual(row["by_class"]["pymalloc"], 0, row)
+        self.assertEqual(row["by_class"]["raw"], 0, row)
+        # No pymalloc arena is ever used.
+        for ln in read_lines(out):
+            if ln.startswith("c pymalloc "):
+                self.assertEqual(ln, "c pymalloc 0 0")
+
+    def test_dev_mode(self):
+        """-X dev (debug hooks): hooks reinstalled, pymalloc still used, the list at its line."""
+        script = self.write("prog.py", BIG_SCRIPT)
+        out = os.path.join(self.workdir, "dev.out")
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [support.python(), "-X", "dev", script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(read_meta(out)["hooks"], "reinstalled")
+        rows = self.assert_complete(out)
+        big = self.facts()["big"]
+        row = self.big_row(rows, BIG_SCRIPT)
+        # The debug hooks pad each block with a few words (once per
+        # domain they pass through): allow 64 bytes, no more.
+        self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
+        self.assertLessEqual(row["by_class"]["python-large"], big + 64, row)
+        self.assertEqual(row["by_class"]["raw"], 0, row)
+        self.assertGreater(sum(r["by_class"]["pymalloc"] for r in rows), 100000)
+
+    # --- file names and processes -----------------------------------------
+
+    def test_pid_in_file_name(self):
+        """%p in --pyheap-out-file expands to the pid of the profiled process."""
+        script = self.write("prog.py", BIG_SCRIPT)
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=run.%p.out"],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        pid = self.facts()["pid"]
+        outs = sorted(f for f in os.listdir(self.workdir) if f.startswith("run."))
+        self.assertEqual(outs, ["run.%d.out" % pid])
+        path = os.path.join(self.workdir, outs[0])
+        self.assertEqual(read_meta(path)["pid"], str(pid))
+        self.assert_complete(path)
+
+    def test_fork(self):
+        """A forking program: two complete files, the child's with its own allocation."""
+        script = self.write("prog.py", FORK_SCRIPT)
+        lines = marker_lines(FORK_SCRIPT)
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=out.%p"],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        parent, child = self.facts("parent.json"), self.facts("child.json")
+        self.assertEqual(parent["status"], 0)
+        self.assertEqual(child["ppid"], parent["pid"])
+        self.assertEqual(parent["child"], child["pid"])
+        outs = sorted(f for f in os.listdir(self.workdir) if f.startswith("out."))
+        self.assertEqual(outs, sorted(["out.%d" % parent["pid"], "out.%d" % child["pid"]]))
+
+        ppath = os.path.join(self.workdir, "out.%d" % parent["pid"])
+        cpath = os.path.join(self.workdir, "out.%d" % child["pid"])
+        self.assertEqual(read_meta(cpath)["ppid"], str(parent["pid"]))
+        self.assertEqual(read_meta(ppath)["pid"], str(parent["pid"]))
+
+        prows = self.assert_complete(ppath)
+        crows = self.assert_complete(cpath)
+        # The child left without finalising: its list is live at its exit;
+        # the parent's list, inherited, is in the child's heap too.
+        crow = support.rows_at(crows, "prog.py", lines["child"])
+        self.assertEqual(len(crow), 1, crow)
+        self.assertEqual(crow[0]["by_class"]["python-large"], child["child_big"])
+        inherited = support.rows_at(crows, "prog.py", lines["parent"])
+        self.assertEqual(len(inherited), 1, inherited)
+        self.assertEqual(inherited[0]["by_class"]["python-large"], parent["parent_big"])
+        # The parent never ran the child's line.
+        self.assertEqual(support.rows_at(prows, "prog.py", lines["child"]), [])
+        for at in ("peak", "exit"):
+            self.assertEqual(support.rows_at(support.viewer_json(ppath, at=at),
+                                             "prog.py", lines["child"]), [])
+        prow = support.rows_at(prows, "prog.py", lines["parent"])
+        self.assertEqual(len(prow), 1, prow)
+        self.assertEqual(prow[0]["by_class"]["python-large"], parent["parent_big"])
+
+    # --- determinism ------------------------------------------------------
+
+    def run_twice(self, options):
+        """Run the same script twice in the same directory, same names; return both files."""
+        rundir = os.path.join(self.workdir, "run")
+        os.mkdir(rundir)
+        with open(os.path.join(rundir, "prog.py"), "w") as f:
+            f.write(DETERMINISM_SCRIPT)
+        copies = []
+        for n in (1, 2):
+            # The directory looks the same to both runs (Python lists it
+            # when it imports): prog.py and the output file being written.
+            proc = launch(rundir, ["--time-unit=B", "--pyheap-out-file=pyheap.out"] + options,
+                          [support.python(), "prog.py"])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            copy = os.path.join(self.workdir, "run%d.out" % n)
+            shutil.move(os.path.join(rundir, "pyheap.out"), copy)
+            copies.append(copy)
+        return copies
+
+    def assert_same_but_pids(self, first, second):
+        a, b = read_lines(first), read_lines(second)
+        self.assertEqual(len(a), len(b))
+        differ = [(x, y) for x, y in zip(a, b) if x != y]
+        # The pid differs (the ppid too, unless both runs had one parent).
+        self.assertIn(("meta pid", "meta pid"),
+                      [(x.rsplit(" ", 1)[0], y.rsplit(" ", 1)[0]) for x, y in differ])
+        for x, y in differ:
+            self.assertIn(x.rsplit(" ", 1)[0], ("meta pid", "meta ppid"), (x, y))
+            self.assertEqual(x.rsplit(" ", 1)[0], y.rsplit(" ", 1)[0])
+
+    def test_deterministic(self):
+        """--time-unit=B: two runs: identical viewer JSON, identical files but for pid/ppid."""
+        first, second = self.run_twice([])
+        v1 = support.viewer(["--format=json", "--by=line", "--at=peak", first])
+        v2 = support.viewer(["--format=json", "--by=line", "--at=peak", second])
+        self.assertEqual(v1.returncode, 0, v1.stderr)
+        self.assertEqual(v1.stdout, v2.stdout)
+        self.assertIn("prog.py:", v1.stdout)
+        self.assert_same_but_pids(first, second)
+
+    def test_deterministic_native(self):
+        """--native=yes too: native frames (addresses included) repeat from run to run."""
+        first, second = self.run_twice(["--native=yes"])
+        self.assert_same_but_pids(first, second)

@@ -1,0 +1,176 @@
+"""pyheap: allocations of two Python threads are attributed to each thread's own line."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Two worker threads build data in lockstep (a 2-party barrier after every
+# round makes them interleave: the GIL, and Valgrind's scheduler, switch
+# between them many times while both allocate), then wait on a 3-party
+# barrier with the main thread, which takes the labelled snapshot while
+# both threads are alive and blocked.
+#   worker_alpha: strings of 120+ chars (pymalloc blocks, 160-odd bytes each)
+#   worker_beta:  bytes objects of 700+ bytes (python-large blocks)
+# Each worker keeps its items in a list grown with `+=` on the same line, so
+# that line holds: the items (sum of sys.getsizeof, str and bytes are not GC
+# objects so getsizeof is the allocation) + the list's item buffer
+# (getsizeof(list) - getsizeof([])).  The temporary comprehension lists are
+# freed before the snapshot.  A tool that took the stack of the wrong
+# thread (say the GIL holder's, or the main thread's) would put these bytes
+# on the other worker's line or on the main thread's barrier line.
+# Each round, each worker also mallocs a known number of bytes through
+# ctypes, which releases the GIL around the call: at that moment the
+# allocating thread holds no GIL, so only a stack walk that finds the
+# thread's own state (by OS thread id) names the right line.
+
+import json
+import os
+import re
+
+import support
+
+SCRIPT = r'''
+import ctypes
+import json
+import sys
+import threading
+
+import pyheap
+
+libc = ctypes.CDLL(None)        # CDLL: the GIL is released during the call
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+ROUNDS = 12
+RAW = {"alpha": 3001, "beta": 5003}
+step = threading.Barrier(2)
+ready = threading.Barrier(3)
+finish = threading.Barrier(3)
+RESULT = {}
+
+
+def worker_alpha():
+    items, raw = [], []
+    for r in range(ROUNDS):
+        items += ["a" * 120 + str(r * 1000 + i) for i in range(250)]   # LINE:alpha
+        raw.append(libc.malloc(RAW["alpha"] + r))                       # LINE:alpha_raw
+        step.wait()
+    RESULT["alpha"] = items
+    RESULT["alpha_raw"] = raw
+    ready.wait()
+    finish.wait()
+
+
+def worker_beta():
+    items, raw = [], []
+    for r in range(ROUNDS):
+        items += [bytes(700 + 13 * i + r) for i in range(40)]           # LINE:beta
+        raw.append(libc.malloc(RAW["beta"] + r))                        # LINE:beta_raw
+        step.wait()
+    RESULT["beta"] = items
+    RESULT["beta_raw"] = raw
+    ready.wait()
+    finish.wait()
+
+
+threads = [threading.Thread(target=worker_alpha, name="alpha"),
+           threading.Thread(target=worker_beta, name="beta")]
+for t in threads:
+    t.start()
+ready.wait()                                                            # LINE:main_wait
+pyheap.snapshot("both-alive")
+finish.wait()
+for t in threads:
+    t.join()
+facts = {}
+for name in ("alpha", "beta"):
+    items = RESULT[name]
+    facts[name] = {
+        "count": len(items),
+        "items": sum(sys.getsizeof(x) for x in items),
+        "buffer": sys.getsizeof(items) - sys.getsizeof([]),
+        "empty_list": sys.getsizeof([]),
+        "raw": sum(RAW[name] + r for r in range(ROUNDS)),
+        "raw_count": len(RESULT[name + "_raw"]),
+    }
+with open(sys.argv[1], "w") as f:
+    json.dump(facts, f)
+'''
+
+
+def marker_lines(source):
+    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
+    lines = {}
+    for number, text in enumerate(source.splitlines(), 1):
+        m = re.search(r"# LINE:(\w+)", text)
+        if m:
+            lines[m.group(1)] = number
+    return lines
+
+
+class ThreadsTest(support.ToolTestCase):
+    """Each thread's line gets its own bytes, no cross-attribution."""
+
+    def test_two_threads(self):
+        """Two interleaved workers: exact bytes on each worker's line, nothing elsewhere."""
+        lines = marker_lines(SCRIPT)
+        path = os.path.join(self.workdir, "prog.py")
+        with open(path, "w") as f:
+            f.write(SCRIPT)
+        facts_path = os.path.join(self.workdir, "facts.json")
+        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
+        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
+        with open(facts_path) as f:
+            facts = json.load(f)
+        self.assertEqual(facts["alpha"]["count"], 12 * 250)
+        self.assertEqual(facts["beta"]["count"], 12 * 40)
+
+        rows = support.viewer_json(res.outfile, at="both-alive")
+        for name, function, item_class in (("alpha", "worker_alpha", "pymalloc"),
+                                           ("beta", "worker_beta", "python-large")):
+            with self.subTest(thread=name):
+                found = support.rows_at(rows, "prog.py", lines[name])
+                # 3.11 runs the comprehension (the items) as its own
+                # function, worker.<locals>.<listcomp>, and `+=` (the
+                # buffer) in the worker: two rows, one line.  3.12+: one.
+                self.assertIn(len(found), (1, 2), found)
+                for r in found:
+                    self.assertTrue(r["function"].startswith(function), r)
+                row = {"bytes": sum(r["bytes"] for r in found),
+                       "blocks": sum(r["blocks"] for r in found),
+                       "by_class": {c: sum(r["by_class"][c] for r in found)
+                                    for c in ("raw", "pymalloc", "python-large")}}
+                fact = facts[name]
+                self.assertEqual(row["by_class"]["raw"], 0, row)
+                expected = fact["items"] + fact["buffer"]
+                # The item buffer is > 512 bytes: python-large.  Items are
+                # pymalloc (str) or python-large (bytes) as chosen.  The
+                # list objects come from the free list or, at most one per
+                # line (the `+=` target is made on another line), from
+                # pymalloc: allow exactly that much slack and no more.
+                by_items = row["by_class"][item_class] - (
+                    fact["buffer"] if item_class == "python-large" else 0)
+                self.assertLessEqual(abs(by_items - fact["items"]),
+                                     fact["empty_list"], row)
+                self.assertGreaterEqual(row["by_class"]["python-large"], fact["buffer"], row)
+                self.assertGreaterEqual(row["bytes"], expected, row)
+                self.assertLessEqual(row["bytes"], expected + fact["empty_list"], row)
+                self.assertIn(row["blocks"], (fact["count"] + 1, fact["count"] + 2), row)
+
+        # The ctypes mallocs ran with the GIL released (no thread is the
+        # GIL holder then): each is raw on its own thread's line.
+        for name, function in (("alpha_raw", "worker_alpha"), ("beta_raw", "worker_beta")):
+            with self.subTest(thread=name):
+                found = support.rows_at(rows, "prog.py", lines[name])
+                self.assertEqual(len(found), 1, found)
+                self.assertEqual(found[0]["function"], function)
+                fact = facts[name.split("_")[0]]
+                self.assertEqual(fact["raw_count"], 12)
+                self.assertEqual(found[0]["by_class"]["raw"], fact["raw"], found[0])
+
+        # Nothing of the workers' data lands on the main thread's lines.
+        main_lines = [r for r in rows if re.search(r"(^|/)prog\.py:\d+$", r["location"])
+                      and r["function"] == "<module>"]
+        self.assertLess(sum(r["bytes"] for r in main_lines), 4096, main_lines)
+        # Nor anywhere else: the two lines are the only ones of the workers.
+        worker_rows = [r for r in rows if r["function"].startswith("worker_")]
+        self.assertEqual(sorted(set(r["location"].rsplit(":", 1)[1] for r in worker_rows
+                                    if r["bytes"] > 1024)),
+                         sorted(str(lines[n]) for n in ("alpha", "beta",
+                                                        "alpha_raw", "beta_raw")))
