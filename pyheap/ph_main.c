@@ -685,18 +685,13 @@ static Detail *detail_at_peak(void)
    return d;
 }
 
+/* Called after the change is applied to the live entries. */
 static void peak_log_change(UInt kid, UInt cls, Long dB, Long dn)
 {
    if (peak_detail != NULL)
       return;                          /* materialised: nothing to undo */
    if (peak_log_n == peak_log_cap) {
-      if (peak_log_cap >= 2 * n_stacks + 1024) {
-         peak_detail = detail_at_peak();
-         peak_log_n = 0;
-         n_peak_materialisations++;
-         return;
-      }
-      peak_log_cap = 2 * n_stacks + 1024;
+      peak_log_cap = peak_log_cap ? 2 * peak_log_cap : 1024;
       peak_log = VG_(realloc)("ph.peak.log", peak_log, peak_log_cap * sizeof(PeakLogEntry));
    }
    peak_log[peak_log_n].kid = kid;
@@ -704,6 +699,12 @@ static void peak_log_change(UInt kid, UInt cls, Long dB, Long dn)
    peak_log[peak_log_n].dB = dB;
    peak_log[peak_log_n].dn = dn;
    peak_log_n++;
+   if (peak_log_n >= 2 * n_stacks + 1024) {
+      /* The log now costs as much as a copy: make the copy. */
+      peak_detail = detail_at_peak();
+      peak_log_n = 0;
+      n_peak_materialisations++;
+   }
 }
 
 /* Every change to the live bytes goes through here. */

@@ -185,3 +185,54 @@ class ExactTest(support.ToolTestCase):
         self.assertGreaterEqual(int(meta["peak_B"]),
                                 sum(b for b, _ in both["classes"].values())
                                 + facts["z_buffer"] - 64 * 1024)
+
+
+PEAK_SCRIPT = r'''
+import json
+import sys
+
+keep = [bytearray(100000 + i) for i in range(20)]               # LINE:keep
+big = bytearray(4 * 2 ** 20)                                    # LINE:big
+big_size = sys.getsizeof(big) - sys.getsizeof(bytearray())
+del big
+# Long after the peak: many allocations and frees that never reach it.
+# The tool's peak bookkeeping must undo every one of them exactly.
+churn = []
+for i in range(60000):
+    churn.append(str(i) * 3)                                    # LINE:churn
+    if len(churn) > 50:
+        churn.clear()
+with open(sys.argv[1], "w") as f:
+    json.dump({"keep": sum(sys.getsizeof(b) for b in keep),
+               "keep_n": len(keep), "big": big_size}, f)
+'''
+
+
+class PeakUndoTest(support.ToolTestCase):
+    """The peak's composition stays exact after many later changes."""
+
+    def test_peak_after_churn(self):
+        lines = marker_lines(PEAK_SCRIPT)
+        path = os.path.join(self.workdir, "prog.py")
+        facts_path = os.path.join(self.workdir, "facts.json")
+        with open(path, "w") as f:
+            f.write(PEAK_SCRIPT)
+        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
+        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
+        with open(facts_path) as f:
+            facts = json.load(f)
+        peak = support.viewer_json(res.outfile, at="peak")
+        big = support.rows_at(peak, "prog.py", lines["big"])
+        self.assertEqual(len(big), 1, big)
+        self.assertEqual(big[0]["by_class"]["python-large"], facts["big"])
+        keep = support.rows_at(peak, "prog.py", lines["keep"])
+        self.assertEqual(len(keep), 1, keep)
+        # Each bytearray: the object (pymalloc) and its buffer (python-large).
+        self.assertEqual(keep[0]["blocks"], 2 * facts["keep_n"] + 1, keep)
+        self.assertGreaterEqual(keep[0]["bytes"], facts["keep"])
+        # Nothing of the churn existed at the peak.
+        self.assertEqual(support.rows_at(peak, "prog.py", lines["churn"]), [])
+        with open(res.outfile) as f:
+            meta = dict(ln.rstrip("\n").split(" ", 2)[1:]
+                        for ln in f if ln.startswith("meta "))
+        self.assertEqual(int(meta["peak_B"]), sum(r["bytes"] for r in peak))
