@@ -69,6 +69,7 @@
 #include "pub_tool_tooliface.h"
 #include "pub_tool_xarray.h"
 
+#include "ph_blocktable.h"
 #include "ph_clreq.h"
 #include "ph_linetable.h"
 #include "ph_pylayout.h"
@@ -443,8 +444,13 @@ static Bool  py_finalizing;          /* finalisation started: exit snapshot take
    native_thread_id must still be ours) and forgotten when its block is
    freed. */
 typedef struct {
-   Int  os_tid;
-   Addr tstate;
+   Int   os_tid;
+   Addr  tstate;
+   /* The last malloc block this thread made: a Python hook's report that
+      follows it names that block if the request fell through to malloc,
+      and otherwise a pymalloc block -- no table look-up needed. */
+   Addr  last_raw;
+   SizeT last_raw_szB;
 } ThreadCache;
 
 static ThreadCache *thread_cache;
@@ -474,14 +480,13 @@ static void forget_tstates(void)
 static void forget_thread(ThreadId tid)
 {
    if (tid < thread_cache_n)
-      thread_cache[tid].os_tid = 0, thread_cache[tid].tstate = 0;
+      VG_(memset)(&thread_cache[tid], 0, sizeof(ThreadCache));
 }
 
 static void forget_all_threads(ThreadId tid)
 {
-   UInt i;
-   for (i = 0; i < thread_cache_n; i++)
-      thread_cache[i].os_tid = 0, thread_cache[i].tstate = 0;
+   if (thread_cache_n > 0)
+      VG_(memset)(thread_cache, 0, thread_cache_n * sizeof(ThreadCache));
 }
 
 /* Code objects: what a walk needs of one, read once.  An entry is dropped
@@ -508,17 +513,9 @@ static VgHashTable *code_table;
 #define BF_TSTATE 1
 #define BF_CODE   2
 
-typedef struct _Block {
-   struct _Block *next;
-   UWord          key;           /* the address */
-   SizeT          szB;
-   UInt           kid;
-   UChar          cls;
-   UChar          flags;
-} Block;
-
-static VgHashTable *block_table;
-static PoolAlloc   *block_pool;
+/* The live blocks, by address (ph_blocktable.c says why not VgHashTable). */
+typedef PhBlock Block;
+static PhBlockTable block_table;
 
 typedef struct _Arena {
    struct _Arena *next;
@@ -841,6 +838,12 @@ typedef struct _RawStack {
 static VgHashTable *rawstack_table;
 static UInt         rawstack_gen = 1;
 
+/* The last raw stack resolved: allocations come in runs from one place. */
+static UWord last_raw_words[RAW_MAX_WORDS];
+static UInt  last_raw_n_words;
+static UInt  last_raw_gen;
+static UInt  last_raw_kid;
+
 /* Find the PyThreadState of the running thread.  Inside a walk. */
 static Addr find_tstate(ThreadId tid)
 {
@@ -869,7 +872,7 @@ static Addr find_tstate(ThreadId tid)
          }
          tc->tstate = ts;
          {
-            Block *b = VG_(HT_lookup)(block_table, ts);
+            Block *b = ph_bt_lookup(&block_table, ts);
             if (b)
                b->flags |= BF_TSTATE;
          }
@@ -989,9 +992,9 @@ static CodeInfo *code_info(Addr code)
    }
    /* Mark the block holding the code object (GC objects have a two-word
       header before the object), so that freeing it drops this entry. */
-   b = VG_(HT_lookup)(block_table, code);
+   b = ph_bt_lookup(&block_table, code);
    if (b == NULL)
-      b = VG_(HT_lookup)(block_table, code - 2 * sizeof(UWord));
+      b = ph_bt_lookup(&block_table, code - 2 * sizeof(UWord));
    if (b)
       b->flags |= BF_CODE;
    return ci;
@@ -1177,6 +1180,14 @@ static UInt resolve_raw_stack(void)
 
 static fault_catcher_t saved_catcher;
 
+static void remember_raw_stack(UInt n_words, UInt kid)
+{
+   VG_(memcpy)(last_raw_words, raw_words, n_words * sizeof(UWord));
+   last_raw_n_words = n_words;
+   last_raw_gen = rawstack_gen;
+   last_raw_kid = kid;
+}
+
 /* The stack of the allocation the running thread is making. */
 static UInt capture_stack(ThreadId tid)
 {
@@ -1217,6 +1228,12 @@ static UInt capture_stack(ThreadId tid)
  resolve:
    raw_words[0] = raw_n_native;
    n_words = 1 + raw_n_native + 2 * raw_n_py;
+   if (n_words == last_raw_n_words && last_raw_gen == rawstack_gen
+       && VG_(memcmp)(raw_words, last_raw_words, n_words * sizeof(UWord)) == 0) {
+      n_rawstack_hits++;
+      VG_(set_fault_catcher)(saved_catcher);
+      return last_raw_kid;
+   }
    {
       /* Look the raw stack up without allocating. */
       static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
@@ -1228,6 +1245,7 @@ static UInt capture_stack(ThreadId tid)
       if (rs != NULL && rs->gen == rawstack_gen) {
          n_rawstack_hits++;
          VG_(set_fault_catcher)(saved_catcher);
+         remember_raw_stack(n_words, rs->kid);
          return rs->kid;
       }
       if (rs != NULL) {
@@ -1251,6 +1269,7 @@ static UInt capture_stack(ThreadId tid)
       rs->n_words = n_words;
       VG_(memcpy)(rs->words, raw_words, n_words * sizeof(UWord));
       VG_(HT_add_node)(rawstack_table, rs);
+      remember_raw_stack(n_words, kid);
    }
    probe = NULL;
    VG_(set_fault_catcher)(saved_catcher);
@@ -1261,7 +1280,7 @@ static UInt capture_stack(ThreadId tid)
 //--- Recording blocks                                     ---//
 //------------------------------------------------------------//
 
-static void account_alloc(Block *b)
+static void account_alloc(const Block *b)
 {
    sites[b->kid].tot_B[b->cls] += b->szB;
    sites[b->kid].tot_n[b->cls] += 1;
@@ -1270,50 +1289,46 @@ static void account_alloc(Block *b)
    site_change(b->kid, b->cls, (Long)b->szB, 1);
 }
 
-static void account_free(Block *b)
+static void account_free(const Block *b)
 {
    if (b->cls == ClsPymalloc)
       cur.pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);
    site_change(b->kid, b->cls, -(Long)b->szB, -1);
 }
 
-static Block *record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
-{
-   Block *b = VG_(allocEltPA)(block_pool);
-   b->key = p;
-   b->szB = szB;
-   b->cls = cls;
-   b->flags = 0;
-   b->kid = capture_stack(tid);
-   VG_(HT_add_node)(block_table, b);
-   total_bytes_events += szB;
-   account_alloc(b);
-   maybe_sample();
-   return b;
-}
-
-static void unrecord_block(Block *b)
+/* A block removed from the table (B is a copy) is gone. */
+static void unrecord_block(const Block *b)
 {
    total_bytes_events += b->szB;
    account_free(b);
    if (b->flags & BF_TSTATE)
       forget_tstates();
    if (b->flags & BF_CODE)
-      forget_code(b->key);
-   VG_(freeEltPA)(block_pool, b);
+      forget_code(b->addr);
    maybe_sample();
 }
 
-/* A block the tool thought live sits where a new one was just made: an
-   event was missed (a free made before the hooks were in place, or the
-   program freed memory behind the allocator's back).  Forget the old. */
-static void drop_stale_block(Addr p)
+static void record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
 {
-   Block *b = VG_(HT_remove)(block_table, p);
-   if (b) {
+   UInt kid = capture_stack(tid);
+   Block old, copy, *b;
+   Int had_old;
+
+   b = ph_bt_insert(&block_table, p, &old, &had_old);
+   b->szB = szB;
+   b->cls = cls;
+   b->kid = kid;
+   copy = *b;
+   if (had_old) {
+      /* A block the tool thought live sat here: an event was missed (a
+         free made before the hooks were in place, or memory released
+         behind the allocator's back).  It is gone now. */
       n_stale_blocks++;
-      unrecord_block(b);
+      unrecord_block(&old);
    }
+   total_bytes_events += szB;
+   account_alloc(&copy);
+   maybe_sample();
 }
 
 static void reclassify(Block *b, BlockClass cls)
@@ -1333,6 +1348,13 @@ static void reclassify(Block *b, BlockClass cls)
 //--- malloc() et al replacement wrappers                  ---//
 //------------------------------------------------------------//
 
+static void note_raw_alloc(ThreadId tid, Addr p, SizeT szB)
+{
+   ThreadCache *tc = thread_cache_for(tid);
+   tc->last_raw = p;
+   tc->last_raw_szB = szB;
+}
+
 static void *alloc_and_record(ThreadId tid, SizeT szB, SizeT align, Bool zero)
 {
    void *p;
@@ -1343,19 +1365,19 @@ static void *alloc_and_record(ThreadId tid, SizeT szB, SizeT align, Bool zero)
       return NULL;
    if (zero)
       VG_(memset)(p, 0, szB);
-   drop_stale_block((Addr)p);
    n_allocs++;
    record_block(tid, (Addr)p, szB, ClsRaw);
+   note_raw_alloc(tid, (Addr)p, szB);
    return p;
 }
 
 static void free_and_unrecord(void *p)
 {
-   Block *b = VG_(HT_remove)(block_table, (UWord)p);
-   if (b == NULL)
+   Block b;
+   if (!ph_bt_remove(&block_table, (Addr)p, &b))
       return;                  /* not ours: a bogus free, ignore it */
    n_frees++;
-   unrecord_block(b);
+   unrecord_block(&b);
    VG_(cli_free)(p);
 }
 
@@ -1459,7 +1481,7 @@ static void *ph_realloc(ThreadId tid, void *p_old, SizeT new_szB)
 
    if (p_old == NULL)
       return ph_malloc(tid, new_szB);
-   b = VG_(HT_lookup)(block_table, (UWord)p_old);
+   b = ph_bt_lookup(&block_table, (Addr)p_old);
    if (b == NULL)
       return NULL;             /* not a block of ours */
    p_new = VG_(cli_malloc)(VG_(clo_alignment), new_szB);
@@ -1467,15 +1489,15 @@ static void *ph_realloc(ThreadId tid, void *p_old, SizeT new_szB)
       return NULL;             /* the old block stays valid */
    VG_(memcpy)(p_new, p_old, b->szB < new_szB ? b->szB : new_szB);
    free_and_unrecord(p_old);
-   drop_stale_block((Addr)p_new);
    n_allocs++;
    record_block(tid, (Addr)p_new, new_szB, ClsRaw);
+   note_raw_alloc(tid, (Addr)p_new, new_szB);
    return p_new;
 }
 
 static SizeT ph_malloc_usable_size(ThreadId tid, void *p)
 {
-   Block *b = VG_(HT_lookup)(block_table, (UWord)p);
+   Block *b = ph_bt_lookup(&block_table, (Addr)p);
    return b ? b->szB : 0;
 }
 
@@ -1483,37 +1505,31 @@ static SizeT ph_malloc_usable_size(ThreadId tid, void *p)
 //--- Reports from the Python allocator hooks              ---//
 //------------------------------------------------------------//
 
-/* CPython's debug hooks (PYTHONMALLOC=debug, -X dev) put a header before
-   the block they return and a trailer after it, once per hooked domain a
-   request passes through (OBJ, then RAW when it falls through).  So when
-   the interpreter has replaced its allocators (pyheap's hooks had to be
-   put back), the malloc block under a Python block may start a few words
-   before the pointer the hook reports.  Only then is it looked for there:
-   the common path costs one look-up. */
-#define PY_DEBUG_MAX_HEAD_WORDS 8
+/* Which block a Python hook reports.  A request that fell through to
+   malloc was seen first, as this thread's last malloc block: the report
+   names it -- or, when CPython's debug hooks are on (PYTHONMALLOC=debug,
+   -X dev), a pointer a few words into it, past the debug header (one per
+   hooked domain the request went through).  Anything else was served by
+   pymalloc.  So the common case, a pymalloc block, needs no look-up. */
+#define PY_DEBUG_MAX_HEAD_SZB (8 * sizeof(UWord))
 
-/* The live malloc block that a Python-domain block at P of SZB bytes fell
-   through to, if any. */
-static Block *underlying_malloc_block(Addr p, SizeT szB)
+static Block *underlying_malloc_block(ThreadId tid, Addr p, SizeT szB)
 {
-   Block *b = VG_(HT_lookup)(block_table, p);
-   UInt k;
-   if (b != NULL)
-      return b->cls != ClsPymalloc ? b : NULL;
-   if (py_hooks != PH_HOOKS_REINSTALLED)
+   ThreadCache *tc = thread_cache_for(tid);
+   Addr base = tc->last_raw;
+   Block *b;
+
+   if (base == 0 || p < base || p - base > PY_DEBUG_MAX_HEAD_SZB
+       || base + tc->last_raw_szB < p + szB)
       return NULL;
-   for (k = 1; k <= PY_DEBUG_MAX_HEAD_WORDS; k++) {
-      Addr base = p - k * sizeof(UWord);
-      b = VG_(HT_lookup)(block_table, base);
-      if (b != NULL)
-         return (b->cls != ClsPymalloc && base + b->szB >= p + szB) ? b : NULL;
-   }
-   return NULL;
+   tc->last_raw = 0;
+   b = ph_bt_lookup(&block_table, base);
+   return (b != NULL && b->cls != ClsPymalloc) ? b : NULL;
 }
 
 static void py_alloc(ThreadId tid, Addr p, SizeT szB)
 {
-   Block *b = underlying_malloc_block(p, szB);
+   Block *b = underlying_malloc_block(tid, p, szB);
    n_py_events++;
    if (b != NULL) {
       /* The request fell through to malloc, which we saw first. */
@@ -1521,35 +1537,32 @@ static void py_alloc(ThreadId tid, Addr p, SizeT szB)
          reclassify(b, ClsPyLarge);
       return;
    }
-   drop_stale_block(p);
    record_block(tid, p, szB, ClsPymalloc);
+}
+
+/* Forget the pymalloc block at P, if there is one.  A python-large block
+   stays: the free() or realloc() that follows the report handles it. */
+static void py_forget(Addr p)
+{
+   Block *b = ph_bt_lookup(&block_table, p), gone;
+   if (b != NULL && b->cls == ClsPymalloc) {
+      ph_bt_remove(&block_table, p, &gone);
+      unrecord_block(&gone);
+   }
 }
 
 static void py_free(Addr p)
 {
-   Block *b = VG_(HT_lookup)(block_table, p);
    n_py_events++;
-   /* A python-large block is freed by the free() that follows. */
-   if (b != NULL && b->cls == ClsPymalloc) {
-      VG_(HT_remove)(block_table, p);
-      unrecord_block(b);
-   }
+   py_forget(p);
 }
 
 static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
 {
-   Block *b;
-   n_py_events++;
-   if (p_old != 0) {
-      /* A pymalloc block is gone (moved, or resized in place and
-         recorded anew below); a malloc one was handled by realloc(). */
-      b = VG_(HT_lookup)(block_table, p_old);
-      if (b != NULL && b->cls == ClsPymalloc) {
-         VG_(HT_remove)(block_table, p_old);
-         unrecord_block(b);
-      }
-   }
-   n_py_events--;              /* counted once, by py_alloc */
+   /* A pymalloc block is gone: moved, or resized in place and recorded
+      anew below. */
+   if (p_old != 0)
+      py_forget(p_old);
    py_alloc(tid, p_new, szB);
 }
 
@@ -2080,8 +2093,7 @@ static void ph_pre_clo_init(void)
    VG_(track_pre_thread_ll_exit)(forget_thread);
    VG_(atfork)(NULL, NULL, forget_all_threads);
 
-   block_table    = VG_(HT_construct)("ph.blocks");
-   block_pool     = VG_(newPA)(sizeof(Block), 1000, VG_(malloc), "ph.block", VG_(free));
+   ph_bt_init(&block_table, VG_(malloc), VG_(free));
    arena_table    = VG_(HT_construct)("ph.arenas");
    str_table      = VG_(HT_construct)("ph.strs");
    strs           = VG_(newXA)(VG_(malloc), "ph.strs.xa", VG_(free), sizeof(Str *));
