@@ -18,3 +18,5 @@ def main():
 if __name__ == "__main__":
     # The allocation the tests look at:
     KEPT = main()
+
+# SPDX-License-Identifier: GPL-2.0-or-later

@@ -1,0 +1,991 @@
+"""Tests of pyheap_print, the report viewer, on hand-made format-1 files."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The data files are in tests/data/viewer/:
+#   basic.out        a Python process: Python stacks, a native-only stack,
+#                    native frames under a Python frame, a stack-less site,
+#                    a detailed, a peak, an exit and three user snapshots
+#                    (two share the label "after load"), non-ASCII and
+#                    escaped names, an unknown meta key
+#   nopeak.out       a program that is not Python, without a peak snapshot
+#   spec-sample.out  the annotated sample of docs/file-format.md
+#   app.py           the source that basic.out's Python frames point at
+#   *.expected       golden outputs; PYHEAP_REGEN=1 rewrites them
+#
+# The viewer runs from tests/data/viewer so that the relative paths in the
+# files (app.py) resolve.  PYHEAP_PRINT_DEBUG=1 makes any internal error a
+# traceback, which every test rejects.
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data", "viewer")
+SRCDIR = os.environ.get("PYHEAP_SRCDIR") or os.path.join(HERE, os.pardir)
+VIEWER = os.path.abspath(os.path.join(SRCDIR, "pyheap", "pyheap_print"))
+REGEN = bool(os.environ.get("PYHEAP_REGEN"))
+
+CLASS_KEYS = ["raw", "pymalloc", "python-large"]
+
+
+def run_viewer(args, cwd=DATA, env_extra=None):
+    """Run the viewer as a program; return (status, stdout, stderr)."""
+    env = dict(os.environ)
+    env["PYHEAP_PRINT_DEBUG"] = "1"
+    env.pop("PYTHONWARNINGS", None)
+    if env_extra:
+        env.update(env_extra)
+    proc = subprocess.run([sys.executable, VIEWER] + list(args), cwd=cwd,
+                          env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def load_viewer_module():
+    """Import the viewer script (it has no .py suffix) as a module."""
+    loader = importlib.machinery.SourceFileLoader("pyheap_print_under_test",
+                                                  VIEWER)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def read_data(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+def obj(location, function, nbytes, blocks, raw=0, pymalloc=0, large=0):
+    """A JSON row as the contract defines it."""
+    return {"location": location, "function": function, "bytes": nbytes,
+            "blocks": blocks, "by_class": {"raw": raw, "pymalloc": pymalloc,
+                                           "python-large": large}}
+
+
+# The peak of basic.out by line, biggest first; ties (4,096 B) ordered by
+# location: file "" (no file: 0xdeadbeef), "(unknown)", lib/util.py:7, :9.
+PEAK_BY_LINE = [
+    obj("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
+        pymalloc=96000, large=4000000),
+    obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+    # The Python line app.py:8 itself (pymalloc) and the native frames
+    # below it (deflateInit2_, raw) are one site for --by=line.
+    obj("app.py:8", "load", 462144, 3002, raw=262144, pymalloc=200000),
+    # A native-only stack: malloc is skipped, init_tables has no source
+    # file: object@0xIP.
+    obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+        "init_tables", 65536, 4, raw=65536),
+    obj("0xdeadbeef", "???", 4096, 1, raw=4096),
+    obj("(unknown)", "", 4096, 2, raw=4096),
+    obj("lib/util.py:7", "weird\\name", 4096, 32, pymalloc=4096),
+    obj("lib/util.py:9", "tab\there", 4096, 64, pymalloc=4096),
+    obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+    obj("app.py:14", "main", 512, 1, raw=512),
+]
+
+
+class ViewerTestCase(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.assertTrue(os.path.isfile(VIEWER), VIEWER)
+
+    def view(self, *args, **kwargs):
+        """Run successfully; return stdout as str."""
+        status, out, err = run_viewer(args, **kwargs)
+        self.assertEqual(err.decode("utf-8", "replace"), "")
+        self.assertEqual(status, 0)
+        return out.decode("utf-8")
+
+    def json(self, *args):
+        text = self.view("--format=json", *args)
+        return json.loads(text)
+
+    def assert_error(self, args, status, *fragments, **kwargs):
+        """Fail with `status`, nothing on stdout, one line on stderr that
+        holds every fragment; return that line."""
+        code, out, err = run_viewer(args, **kwargs)
+        text = err.decode("utf-8")
+        self.assertNotIn("Traceback", text)
+        self.assertEqual(code, status, text)
+        self.assertEqual(out, b"")
+        self.assertTrue(text.endswith("\n"), repr(text))
+        self.assertEqual(text.count("\n"), 1, repr(text))
+        self.assertTrue(text.startswith("pyheap_print: error: "), text)
+        for fragment in fragments:
+            self.assertIn(fragment, text)
+        return text.rstrip("\n")
+
+    def assert_golden(self, name, text):
+        path = os.path.join(DATA, name)
+        if REGEN:
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        with open(path, encoding="utf-8", newline="") as f:
+            expected = f.read()
+        self.assertEqual(text, expected, "output differs from " + name)
+
+
+class JsonContractTest(ViewerTestCase):
+    """--format=json: the objects, their order, --at, --by, --top."""
+
+    def test_peak_by_line_exact(self):
+        self.assertEqual(self.json("--by=line", "--at=peak", "basic.out"),
+                         PEAK_BY_LINE)
+
+    def test_defaults_are_peak_and_line(self):
+        self.assertEqual(self.json("basic.out"), PEAK_BY_LINE)
+
+    def test_golden_bytes(self):
+        self.assert_golden("basic.json.expected",
+                           self.view("--format=json", "basic.out"))
+
+    def test_output_is_utf8_not_escaped(self):
+        _, out, _ = run_viewer(["--format=json", "basic.out"])
+        self.assertIn("naïve_函数".encode("utf-8"), out)
+        self.assertIn(b'"weird\\\\name"', out)
+        self.assertIn(b'"tab\\there"', out)
+
+    def test_by_class_has_exactly_three_keys(self):
+        for by in ("line", "function", "file", "stack"):
+            for row in self.json("--by=" + by, "basic.out"):
+                self.assertEqual(sorted(row["by_class"]),
+                                 sorted(CLASS_KEYS))
+                self.assertEqual(sum(row["by_class"].values()),
+                                 row["bytes"])
+
+    def test_rows_add_up_to_the_snapshot(self):
+        for at, heap, blocks in (("peak", 5691200, 4648),
+                                 ("exit", 1118208, 7),
+                                 ("2", 6144, 42)):
+            for by in ("line", "function", "file", "stack"):
+                rows = self.json("--at=" + at, "--by=" + by, "basic.out")
+                self.assertEqual(sum(r["bytes"] for r in rows), heap)
+                self.assertEqual(sum(r["blocks"] for r in rows), blocks)
+
+    def test_at_exit(self):
+        self.assertEqual(self.json("--at=exit", "basic.out"), [
+            obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+                "init_tables", 65536, 4, raw=65536),
+            obj("(unknown)", "", 4096, 2, raw=4096),
+        ])
+
+    def test_at_sample_number(self):
+        self.assertEqual(self.json("--at=5", "basic.out"), [
+            obj("lib/util.py:42", "Loader.read_chunk", 2000000, 1,
+                large=2000000),
+            obj("app.py:8", "load", 462144, 3002, raw=262144,
+                pymalloc=200000),
+            obj("(unknown)", "", 4096, 2, raw=4096),
+            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+        ])
+
+    def test_at_detailed_snapshot_number(self):
+        self.assertEqual(self.json("--at=2", "basic.out"), [
+            obj("(unknown)", "", 4096, 2, raw=4096),
+            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+        ])
+
+    def test_at_number_of_the_peak(self):
+        self.assertEqual(self.json("--at=6", "basic.out"), PEAK_BY_LINE)
+
+    def test_at_label_takes_the_last_of_equal_labels(self):
+        # "after load" labels samples 3 and 8: the last one is used.
+        self.assertEqual(self.json("--at=after load", "basic.out"), [
+            obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+                "init_tables", 65536, 4, raw=65536),
+            obj("(unknown)", "", 4096, 2, raw=4096),
+            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+        ])
+        self.assertEqual(self.json("--at=label:after load", "basic.out"),
+                         self.json("--at=8", "basic.out"))
+
+    def test_at_non_ascii_label(self):
+        self.assertEqual(self.json("--at=café ☕", "basic.out"),
+                         self.json("--at=5", "basic.out"))
+
+    def test_at_label_prefix_is_always_a_label(self):
+        self.assert_error(["--format=json", "--at=label:peak", "basic.out"],
+                          1, "no user snapshot labelled \"peak\"")
+        self.assert_error(["--format=json", "--at=label:5", "basic.out"],
+                          1, "no user snapshot labelled \"5\"")
+
+    def test_at_matching_nothing(self):
+        line = self.assert_error(["--format=json", "--at=nothing",
+                                  "basic.out"], 1)
+        self.assertEqual(line, 'pyheap_print: error: basic.out: no user '
+                         'snapshot labelled "nothing" (labels: "after '
+                         'load", "café ☕")')
+        line = self.assert_error(["--format=json", "--at=7", "basic.out"], 1)
+        self.assertEqual(line, "pyheap_print: error: basic.out: no snapshot "
+                         "at sample 7 (snapshots are at samples: 2, 3, 5, "
+                         "6, 8, 9)")
+        self.assert_error(["--format=json", "--at=99", "basic.out"], 1,
+                          "no snapshot at sample 99")
+
+    def test_no_peak_snapshot(self):
+        self.assert_error(["--format=json", "nopeak.out"], 1,
+                          "nopeak.out: the file has no peak snapshot")
+        self.assert_error(["--format=json", "--at=exit", "nopeak.out"], 1,
+                          "the file has no exit snapshot")
+
+    def test_empty_snapshot_is_an_empty_array(self):
+        self.assertEqual(self.view("--format=json", "--at=empty",
+                                   "nopeak.out"), "[]\n")
+
+    def test_non_python_program(self):
+        self.assertEqual(self.json("--at=1", "nopeak.out"),
+                         [obj("prog.c:12", "main", 100, 1, raw=100)])
+        self.assertEqual(self.json("--at=1", "--by=stack", "nopeak.out"),
+                         [dict(obj("prog.c:12", "main", 100, 1, raw=100),
+                               stack=[{"location": "prog.c:12",
+                                       "function": "main"}])])
+
+    def test_by_function(self):
+        self.assertEqual(self.json("--by=function", "basic.out"), [
+            obj("lib/util.py", "Loader.read_chunk", 4096000, 1501,
+                pymalloc=96000, large=4000000),
+            obj("café.py", "naïve_函数", 1048576, 1, large=1048576),
+            obj("app.py", "load", 462144, 3002, raw=262144,
+                pymalloc=200000),
+            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "init_tables",
+                65536, 4, raw=65536),
+            # 4,096 B each: by file, "(unknown)" < "???" < "lib/util.py",
+            # then by function.
+            obj("(unknown)", "", 4096, 2, raw=4096),
+            obj("???", "???", 4096, 1, raw=4096),
+            obj("lib/util.py", "tab\there", 4096, 64, pymalloc=4096),
+            obj("lib/util.py", "weird\\name", 4096, 32, pymalloc=4096),
+            obj("app.py", "<module>", 2048, 40, pymalloc=2048),
+            obj("app.py", "main", 512, 1, raw=512),
+        ])
+
+    def test_by_file(self):
+        self.assertEqual(self.json("--by=file", "basic.out"), [
+            obj("lib/util.py", "", 4104192, 1597, pymalloc=104192,
+                large=4000000),
+            obj("café.py", "", 1048576, 1, large=1048576),
+            obj("app.py", "", 464704, 3043, raw=262656, pymalloc=202048),
+            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "", 65536, 4,
+                raw=65536),
+            obj("(unknown)", "", 4096, 2, raw=4096),
+            obj("???", "", 4096, 1, raw=4096),
+        ])
+
+    def test_by_stack(self):
+        rows = self.json("--by=stack", "basic.out")
+        self.assertEqual(len(rows), 11)
+        self.assertEqual([(r["location"], r["bytes"]) for r in rows], [
+            ("lib/util.py:42", 4096000),
+            ("café.py:3", 1048576),
+            ("app.py:8", 262144),       # deflateInit2_ under load()
+            ("app.py:8", 200000),       # load() itself
+            ("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0", 65536),
+            ("0xdeadbeef", 4096),
+            ("(unknown)", 4096),
+            ("lib/util.py:7", 4096),
+            ("lib/util.py:9", 4096),
+            ("app.py:20", 2048),
+            ("app.py:14", 512),
+        ])
+        module = {"location": "app.py:20", "function": "<module>"}
+        main = {"location": "app.py:14", "function": "main"}
+        load = {"location": "app.py:8", "function": "load"}
+        self.assertEqual(rows[0], dict(
+            obj("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
+                pymalloc=96000, large=4000000),
+            stack=[{"location": "lib/util.py:42",
+                    "function": "Loader.read_chunk"}, load, main, module]))
+        # Native frames first, innermost first, then the Python frames.
+        self.assertEqual(rows[2]["stack"], [
+            {"location": "/lib/x86_64-linux-gnu/libz.so.1@0x7f0000123456",
+             "function": "deflateInit2_"}, load, main, module])
+        self.assertEqual(rows[2]["function"], "load")
+        self.assertEqual(rows[4]["stack"], [
+            {"location": "vg_replace_malloc.c:381", "function": "malloc"},
+            {"location": "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
+                         "@0x7f00004a1f0", "function": "init_tables"},
+            {"location": "dl-init.c:70", "function": "_dl_init"}])
+        self.assertEqual(rows[5]["stack"], [{"location": "0xdeadbeef",
+                                             "function": "???"}])
+        self.assertEqual(rows[6]["stack"], [])
+        self.assertEqual(rows[6]["function"], "")
+
+    def test_top(self):
+        self.assertEqual(self.json("--top=3", "basic.out"), PEAK_BY_LINE[:3])
+        self.assertEqual(self.json("--top=6", "basic.out"), PEAK_BY_LINE[:6])
+        self.assertEqual(self.json("--top=0", "basic.out"), PEAK_BY_LINE)
+        self.assertEqual(self.json("--top=100", "basic.out"), PEAK_BY_LINE)
+
+    def test_spec_sample(self):
+        self.assertEqual(self.json("spec-sample.out"), [
+            obj("demo.py:4", "build", 6291512, 1, large=6291512),
+            obj("demo.py:9", "<module>", 4096, 10, pymalloc=4096),
+            obj("(unknown)", "", 1024, 1, raw=1024),
+        ])
+
+
+class TextReportTest(ViewerTestCase):
+    """The default report: golden files and the figures that matter."""
+
+    def test_golden_default(self):
+        self.assert_golden("basic.expected", self.view("basic.out"))
+
+    def test_golden_options(self):
+        self.assert_golden("basic-options.expected", self.view(
+            "--at=peak", "--by=function", "--threshold=0", "--x=30",
+            "--y=6", "--top=4", "--no-source", "basic.out"))
+
+    def test_golden_by_stack(self):
+        self.assert_golden("basic-stack.expected", self.view(
+            "--at=after load", "--by=stack", "--threshold=5", "basic.out"))
+
+    def test_golden_spec_sample(self):
+        self.assert_golden("spec-sample.expected",
+                           self.view("spec-sample.out"))
+
+    def test_golden_no_peak(self):
+        self.assert_golden("nopeak.expected", self.view("nopeak.out"))
+
+    def test_header_figures(self):
+        lines = self.view("basic.out").splitlines()
+        for expected in (
+                "Command:            python3 app.py --name=café\\tout",
+                "pyheap:             0.1.0, Valgrind 3.19.0, pid 4242 "
+                "(parent 4241)",
+                "pyheap options:     --time-unit=B --native=yes",
+                "Python:             3.11.2, allocator hooks installed",
+                "Time unit:          B (bytes allocated + freed)",
+                "Total allocated:    7,741,200 B in 5,449 blocks over the "
+                "run",
+                "Peak:               5,691,200 B in 4,648 blocks at time "
+                "9,000,000 (sample 6)",
+                "  raw:              336,384 B (5.91%) in 10 blocks",
+                "  pymalloc:         306,240 B (5.38%) in 4,636 blocks",
+                "  python-large:     5,048,576 B (88.71%) in 2 blocks",
+                "Arenas at peak:     2 arenas holding 2,097,152 B; live "
+                "pymalloc 306,240 B (310,000 B in size-class slots)",
+                "Fragmentation:      1,787,152 B (85.22% of arena bytes) = "
+                "arena bytes - pymalloc slot bytes"):
+            self.assertIn(expected, lines)
+
+    def test_hooks_states(self):
+        good = read_data("basic.out")
+        with tempfile.TemporaryDirectory() as tmp:
+            for state, expected in (
+                    ("lost", "3.11.2, allocator hooks LOST (the interpreter "
+                     "replaced them and they were never put back: every "
+                     "Python block is counted as raw)"),
+                    ("reinstalled", "3.11.2, allocator hooks reinstalled "
+                     "(the interpreter replaced them at start-up; the few "
+                     "blocks allocated in between count as raw or not at "
+                     "all)"),
+                    ("something-new", "3.11.2, allocator hooks "
+                     "something-new")):
+                path = os.path.join(tmp, state + ".out")
+                with open(path, "wb") as f:
+                    f.write(good.replace(b"meta hooks installed\n",
+                                         b"meta hooks " + state.encode() +
+                                         b"\n"))
+                lines = self.view(path).splitlines()
+                self.assertIn("Python:             " + expected, lines)
+
+    def test_peak_tree_in_order(self):
+        text = self.view("--at=peak", "basic.out")
+        tree = text[text.index("100.00% (5,691,200 B"):
+                    text.index("Top 10 of 10 lines")].splitlines()
+        self.assertEqual(tree, [
+            "100.00% (5,691,200 B, 4,648 blocks) live heap of snapshot 6, "
+            "by stack, outermost callers first",
+            "->98.70% (5,617,472 B, 4,641 blocks) <module> (app.py:20): "
+            "KEPT = main()",
+            "| ->98.52% (5,607,232 B, 4,505 blocks) main (app.py:14): "
+            "kept = [load(__file__) for _ in range(3)]",
+            "| | ->80.09% (4,558,144 B, 4,503 blocks) load (app.py:8): "
+            "data = zlib.compress(open(path, \"rb\").read())",
+            "| | | ->71.97% (4,096,000 B, 1,501 blocks, pymalloc 96,000 B + "
+            "python-large 4,000,000 B) Loader.read_chunk (lib/util.py:42)",
+            "| | | ->04.61% (262,144 B, 2 blocks, raw) 0x7f0000123456: "
+            "deflateInit2_ (in /lib/x86_64-linux-gnu/libz.so.1)",
+            "| | | ->03.51% (200,000 B, 3,000 blocks, pymalloc) "
+            "[allocated here]",
+            "| | ->18.42% (1,048,576 B, 1 block, python-large) naïve_函数 "
+            "(café.py:3)",
+            "| | ->00.01% (512 B, 1 block) in 1 site below threshold "
+            "(1.00%)",
+            "| ->00.18% (10,240 B, 136 blocks) in 3 sites below threshold "
+            "(1.00%)",
+            "->01.15% (65,536 B, 4 blocks) 0x4011d6: _dl_init "
+            "(dl-init.c:70)",
+            "| ->01.15% (65,536 B, 4 blocks) 0x7f00004a1f0: init_tables "
+            "(in /usr/lib/x86_64-linux-gnu/libfoo.so.1)",
+            "|   ->01.15% (65,536 B, 4 blocks, raw) 0x483b7f3: malloc "
+            "(vg_replace_malloc.c:381)",
+            "->00.14% (8,192 B, 3 blocks) in 2 sites below threshold "
+            "(1.00%)",
+            "",
+        ])
+
+    def test_threshold_zero_shows_everything(self):
+        text = self.view("--at=peak", "--threshold=0", "basic.out")
+        self.assertNotIn("below threshold", text)
+        for fragment in ("tab\\there (lib/util.py:9)",
+                         "weird\\name (lib/util.py:7)",
+                         "0xdeadbeef: ???", "(no stack)",
+                         "->00.04% (2,048 B, 40 blocks, pymalloc) "
+                         "[allocated here]"):
+            self.assertIn(fragment, text)
+
+    def test_threshold_hundred_folds_everything_but_the_whole(self):
+        text = self.view("--at=exit", "--threshold=100", "basic.out")
+        self.assertIn("->100.00% (1,118,208 B, 7 blocks) in 3 sites below "
+                      "threshold (100.00%)", text)
+
+    def test_default_snapshots_are_user_peak_exit_in_time_order(self):
+        text = self.view("basic.out")
+        heads = [line for line in text.splitlines()
+                 if line.startswith("Snapshot ")]
+        self.assertEqual(heads, [
+            'Snapshot 3 (user "after load") at time 2,500,000: 468,288 B '
+            'in 3,044 blocks',
+            'Snapshot 5 (user "café ☕") at time 6,500,000: 2,468,288 B in '
+            '3,045 blocks',
+            "Snapshot 6 (peak) at time 9,000,000: 5,691,200 B in 4,648 "
+            "blocks",
+            'Snapshot 8 (user "after load") at time 15,000,000: 1,120,256 '
+            'B in 47 blocks',
+            "Snapshot 9 (exit) at time 16,000,000: 1,118,208 B in 7 blocks",
+        ])
+
+    def test_at_selects_one_snapshot(self):
+        text = self.view("--at=2", "basic.out")
+        heads = [line for line in text.splitlines()
+                 if line.startswith("Snapshot ")]
+        self.assertEqual(heads, ["Snapshot 2 (detailed) at time 1,000,000: "
+                                 "6,144 B in 42 blocks"])
+
+    def test_graph(self):
+        text = self.view("--x=30", "--y=6", "basic.out")
+        lines = text.splitlines()
+        top = lines.index("   MiB")
+        graph = lines[top + 1:top + 9]
+        # Columns: time * 30 // 16,000,000; sample 9 falls in the last
+        # column (29) beside sample 8 (28); samples 0-3 are below one row.
+        self.assertEqual(graph, [
+            "5.428^                #",
+            "     |                #",
+            "     |                #",
+            "     |                #     :",
+            "     |            @   #     :",
+            "     |       :    @   #     :     @@",
+            "   0 +----------------------------->MiB",
+            "     0                         15.26",
+        ])
+
+    def test_sample_table(self):
+        lines = self.view("basic.out").splitlines()
+        self.assertIn("n     time(B)   total(B)   raw(B)  pymalloc(B)  "
+                      "python-large(B)  arenas(B)  snapshot", lines)
+        self.assertIn("6   9,000,000  5,691,200  336,384      306,240        "
+                      "5,048,576  2,097,152  peak", lines)
+        self.assertIn("7  12,000,000  3,000,000  100,000      100,000        "
+                      "2,800,000  2,097,152", lines)
+
+    def test_sample_table_can_be_shortened(self):
+        text = self.view("--samples=2", "nopeak.out")
+        self.assertNotIn("samples shown", text)
+        lines = self.view("--samples=2", "basic.out").splitlines()
+        start = [i for i, line in enumerate(lines)
+                 if line.startswith("n     time(B)")][0] + 2
+        end = lines.index("", start)
+        rows = [line.split()[0] for line in lines[start:end - 1]]
+        text = "\n".join(lines)
+        # first, last, the peak, the snapshots' samples, evenly spaced.
+        self.assertEqual(rows, ["0", "2", "3", "5", "6", "8", "9"])
+        self.assertIn("(7 of 10 samples shown", text)
+
+    def test_top_table(self):
+        text = self.view("--at=peak", "--top=2", "basic.out")
+        table = text[text.index("Top 2 of 10 lines"):].splitlines()
+        self.assertEqual(table, [
+            "Top 2 of 10 lines by live bytes (--by=line), snapshot 6:",
+            "      bytes       %  blocks  raw  pymalloc  python-large  "
+            "location",
+            "  4,096,000  71.97%   1,501    0    96,000     4,000,000  "
+            "Loader.read_chunk (lib/util.py:42)",
+            "  1,048,576  18.42%       1    0         0     1,048,576  "
+            "naïve_函数 (café.py:3)",
+        ])
+
+    def test_source_lines_need_a_readable_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(os.path.join(DATA, "basic.out"), tmp)
+            text = self.view("basic.out", cwd=tmp)
+        self.assertIn("<module> (app.py:20)\n", text)
+        self.assertNotIn("KEPT = main()", text)
+        text = self.view("--no-source", "basic.out")
+        self.assertNotIn("KEPT = main()", text)
+
+    def test_source_file_that_is_not_text(self):
+        # app.py is binary garbage here: no source line, no failure.
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(os.path.join(DATA, "basic.out"), tmp)
+            with open(os.path.join(tmp, "app.py"), "wb") as f:
+                f.write(bytes(range(256)) * 4)
+            os.mkdir(os.path.join(tmp, "lib"))
+            os.mkdir(os.path.join(tmp, "lib", "util.py"))  # a directory
+            text = self.view("basic.out", cwd=tmp)
+        self.assertIn("Loader.read_chunk (lib/util.py:42)\n", text)
+
+    def test_deterministic(self):
+        for args in (["basic.out"], ["--format=json", "--by=stack",
+                                     "basic.out"]):
+            outputs = set()
+            for seed in ("0", "1", "12345"):
+                status, out, _ = run_viewer(
+                    args, env_extra={"PYTHONHASHSEED": seed,
+                                     "LC_ALL": "C"})
+                self.assertEqual(status, 0)
+                outputs.add(out)
+            self.assertEqual(len(outputs), 1)
+
+
+class CommandLineTest(ViewerTestCase):
+    """--help, --version and bad usage (status 2)."""
+
+    def test_help(self):
+        text = self.view("--help")
+        for option in ("--format=text|json", "--at=WHEN", "--by=KEY",
+                       "--top=N", "--threshold=PCT", "--x=N", "--y=N",
+                       "--samples=N", "--no-source", "--version",
+                       "label:LABEL", "the last one", "exit status",
+                       "0  success", "1  the file", "2  bad usage",
+                       '"(unknown)"', "object@0xIP", "by_class"):
+            self.assertIn(option, text)
+        self.assertEqual(self.view("-h"), text)
+
+    def test_version(self):
+        self.assertRegex(self.view("--version"),
+                         r"^pyheap_print \S+ \(pyheap\), reads format "
+                         r"version 1\n$")
+
+    def test_bad_usage(self):
+        for args, fragment in (
+                (["--bogus", "basic.out"], "unrecognized arguments: --bogus"),
+                ([], "required: FILE"),
+                (["basic.out", "nopeak.out"], "unrecognized arguments"),
+                (["--format=xml", "basic.out"], "--format"),
+                (["--by=module", "basic.out"], "--by"),
+                (["--top=-1", "basic.out"], "--top"),
+                (["--top=x", "basic.out"], "--top"),
+                (["--x=3", "basic.out"], "--x"),
+                (["--y=1001", "basic.out"], "--y"),
+                (["--threshold=101", "basic.out"], "--threshold"),
+                (["--threshold=nan", "basic.out"], "--threshold"),
+                (["--at=", "basic.out"], "--at"),
+                (["--form=json", "basic.out"], "unrecognized")):
+            self.assert_error(args, 2, fragment)
+
+
+class InputErrorTest(ViewerTestCase):
+    """A bad file: status 1, one line on stderr, no traceback."""
+
+    def setUp(self):
+        ViewerTestCase.setUp(self)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.good = read_data("basic.out")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, data, name="bad.out"):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def replace_line(self, old, new):
+        self.assertEqual(self.good.count(old + b"\n"), 1, old)
+        return self.good.replace(old + b"\n", new + b"\n")
+
+    def check(self, data, expected, formats=("text", "json")):
+        """Every output format fails on `data` with exactly `expected`
+        after 'pyheap_print: error: FILE: '."""
+        path = self.write(data)
+        for fmt in formats:
+            line = self.assert_error(["--format=" + fmt, path], 1)
+            self.assertEqual(line, "pyheap_print: error: %s: %s"
+                             % (path, expected))
+
+    def test_the_good_file_is_good(self):
+        path = self.write(self.good)
+        self.assertEqual(run_viewer([path])[0], 0)
+
+    def test_trailer_dropped(self):
+        data = self.good[:self.good.rindex(b"end-of-file")]
+        self.check(data, "line 146: truncated: the file ends without an "
+                         "'end-of-file' trailer")
+
+    def test_cut_mid_line(self):
+        data = self.good[:self.good.index(b"b 7 raw 65536 4") + 6]
+        self.check(data, "line 108: truncated: the last line is incomplete "
+                         "(no newline at the end of the file)")
+
+    def test_cut_inside_a_snapshot(self):
+        data = self.good[:self.good.index(b"b 7 raw 65536 4")]
+        self.check(data, "line 107: truncated: the file ends inside the "
+                         "snapshot begun at line 98")
+
+    def test_cut_in_the_trailer(self):
+        self.check(self.good[:-2], "line 147: truncated: the last line is "
+                                   "incomplete (no newline at the end of "
+                                   "the file)")
+        self.check(self.good[:-1], "line 147: truncated: the last line is "
+                                   "incomplete (no newline at the end of "
+                                   "the file)")
+
+    def test_wrong_count(self):
+        self.check(self.replace_line(b"end-of-file 146", b"end-of-file 145"),
+                   "line 147: truncated or corrupt: the end-of-file trailer "
+                   "counts 145 lines before it, the file has 146")
+
+    def test_line_dropped_in_the_middle(self):
+        self.check(self.replace_line(b"t 7 12000000 3000000 900 100000 "
+                                     b"100000 2800000 2097152 2", b"")
+                   .replace(b"\n\n", b"\n"),
+                   "line 66: 't' record: sample number 8, expected 7 "
+                   "(samples are numbered 0, 1, 2, ... without gaps)")
+        self.check(self.replace_line(b"tot 0 pymalloc 2048 40", b"")
+                   .replace(b"\n\n", b"\n"),
+                   "line 146: truncated or corrupt: the end-of-file trailer "
+                   "counts 146 lines before it, the file has 145")
+
+    def test_data_after_the_trailer(self):
+        self.check(self.good + b"tot 0 raw 1 1\n",
+                   "line 148: data after the end-of-file trailer (line 147)")
+        self.check(self.good + b"\n",
+                   "line 148: data after the end-of-file trailer (line 147)")
+
+    def test_future_version(self):
+        self.check(b"pyheap-out 2" + self.good[12:],
+                   "line 1: unsupported format version 2 (this pyheap_print "
+                   "0.1.0 reads version 1; a newer pyheap_print is needed)")
+        self.check(b"pyheap-out 17\n", "line 1: unsupported format version "
+                   "17 (this pyheap_print 0.1.0 reads version 1; a newer "
+                   "pyheap_print is needed)")
+        self.check(b"pyheap-out x\n", "line 1: bad format version 'x'")
+
+    def test_not_a_pyheap_file(self):
+        for data in (b"massif-out 1\n", b"desc: (none)\ncmd: ./a.out\n",
+                     b"pyheap-out  1\n", b"\n"):
+            self.check(data, "line 1: not a pyheap output file (first line "
+                             "is not 'pyheap-out <version>')")
+
+    def test_corrupt_numeric_field(self):
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw 40x6 1"),
+                   "line 112: 'b' record: field 4 (bytes): expected a "
+                   "non-negative integer, got '40x6'")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw -4096 1"),
+                   "line 112: 'b' record: field 4 (bytes): expected a "
+                   "non-negative integer, got '-4096'")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw 4_096 1"),
+                   "line 112: 'b' record: field 4 (bytes): expected a "
+                   "non-negative integer, got '4_096'")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw 4096 \t1"),
+                   "line 112: 'b' record: field 5 (blocks): expected a "
+                   "non-negative integer, got '\\t1'")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b x raw 4096 1"),
+                   "line 112: 'b' record: field 2 (kid): expected a "
+                   "non-negative integer or -1, got 'x'")
+        self.check(self.replace_line(b"t 4 4000000 1516240 3500 266240 "
+                                     b"250000 1000000 1048576 1",
+                                     b"t 4 4000000 1516240 3500 266240 "
+                                     b"250000 1000000 1048576 +1"),
+                   "line 63: 't' record: field 10 (arena_count): expected a "
+                   "non-negative integer, got '+1'")
+        self.check(self.replace_line(b"a 1 1048576 0 0 16384",
+                                     b"a 1 1048576 0 0 1638 4"),
+                   "line 130: 'a' record: expected 6 fields, got 7")
+        self.check(self.replace_line(b"f 11 c 0xdeadbeef -1 -1 0 -1",
+                                     b"f 11 c deadbeef -1 -1 0 -1"),
+                   "line 46: 'f' record: field 4 (ip): expected a "
+                   "0x-prefixed hex number, got 'deadbeef'")
+        self.check(self.replace_line(b"t 9 16000000 1118208 7 69632 0 "
+                                     b"1048576 1048576 1",
+                                     b"t 9 16000000 1118208 7 69632 0 "
+                                     b"1048576 1048576 99999999999999999999"),
+                   "line 68: 't' record: a number does not fit in 64 bits")
+
+    def test_wrong_field_count(self):
+        self.check(self.replace_line(b"c pymalloc 306240 4636",
+                                     b"c pymalloc 306240"),
+                   "line 100: 'c' record: expected 4 fields, got 3")
+        self.check(self.replace_line(b"k 4 1 4", b"k 4 1 4 4"),
+                   "line 51: 'k' record: expected 4 fields, got 5")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw 4096"),
+                   "line 112: 'b' record: expected 5 fields, got 4")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw  4096 1"),
+                   "line 112: 'b' record: expected 5 fields, got 6")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 raw 4096 1 "),
+                   "line 112: 'b' record: expected 5 fields, got 6")
+
+    def test_undefined_ids(self):
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 12 raw 4096 1"),
+                   "line 112: 'b' record: field 2 (kid): stack id 12 is not "
+                   "defined (12 defined so far)")
+        self.check(self.replace_line(b"tot 1 raw 512 1", b"tot 99 raw 512 1"),
+                   "line 146: 'tot' record: field 2 (kid): stack id 99 is "
+                   "not defined (12 defined so far)")
+        self.check(self.replace_line(b"k 3 2 3", b"k 3 2 30"),
+                   "line 50: 'k' record: field 4 (fid): frame id 30 is not "
+                   "defined (12 defined so far)")
+        self.check(self.replace_line(b"k 3 2 3", b"k 3 3 3"),
+                   "line 50: 'k' record: field 3 (parent_kid): stack id 3 is "
+                   "not defined (3 defined so far)")
+        self.check(self.replace_line(b"f 2 py 0 8 3", b"f 2 py 0 8 19"),
+                   "line 37: 'f' record: field 6 (func_sid): string id 19 is "
+                   "not defined (19 defined so far)")
+        self.check(self.replace_line(b"f 8 c 0x7f00004a1f0 13 -1 0 12",
+                                     b"f 8 c 0x7f00004a1f0 13 -1 0 40"),
+                   "line 43: 'f' record: field 8 (obj_sid): string id 40 is "
+                   "not defined (19 defined so far)")
+        self.check(self.replace_line(b"snapshot 8 15000000 user after load",
+                                     b"snapshot 10 15000000 user after load"),
+                   "line 116: 'snapshot' record: sample 10 is not defined "
+                   "(10 samples)")
+
+    def test_ids_out_of_order(self):
+        self.check(self.replace_line(b"k 4 1 4", b"k 5 1 4"),
+                   "line 51: 'k' record defines id '5', expected 4 (ids are "
+                   "dense, start at 0 and come in order)")
+        self.check(self.replace_line(b"s 3 load", b"s 2 load"),
+                   "line 19: 's' record defines id '2', expected 3 (ids are "
+                   "dense, start at 0 and come in order)")
+
+    def test_unknown_tags_and_values(self):
+        self.check(self.replace_line(b"k 5 -1 7", b"x 5 -1 7"),
+                   "line 52: unknown record tag 'x'")
+        self.check(self.replace_line(b"k 5 -1 7", b""),
+                   "line 52: empty line")
+        self.check(self.replace_line(b"b 11 raw 4096 1", b"b 11 rawr 4096 1"),
+                   "line 112: 'b' record: field 3 (class_name): unknown class "
+                   "'rawr' (expected raw, pymalloc or python-large)")
+        self.check(self.replace_line(b"snapshot 9 16000000 exit",
+                                     b"snapshot 9 16000000 quit"),
+                   "line 126: 'snapshot' record: field 4 (kind): unknown "
+                   "snapshot kind 'quit' (expected detailed, peak, exit, "
+                   "user)")
+        self.check(self.replace_line(b"f 0 py 0 20 1", b"f 0 js 0 20 1"),
+                   "line 35: 'f' record: frame kind must be 'py' or 'c', got "
+                   "'js'")
+
+    def test_records_out_of_place(self):
+        self.check(self.replace_line(b"tot 1 raw 512 1",
+                                     b"tot 1 raw 512 1\nmeta late x")
+                   .replace(b"end-of-file 146", b"end-of-file 147"),
+                   "line 147: 'meta' record after the totals (the order is "
+                   "header, tables, time series, snapshots, totals)")
+        self.check(self.replace_line(b"a 1 1048576 0 0 16384",
+                                     b"b 4 python-large 1 1"),
+                   "line 130: 'b' record out of order in the snapshot begun "
+                   "at line 126 (expected 3 'c' records, one 'a', then 'b' "
+                   "records)")
+        self.check(self.replace_line(b"c raw 336384 10",
+                                     b"c pymalloc 336384 10"),
+                   "line 99: 'c' record: class 'pymalloc', expected 'raw' "
+                   "(the order is raw, pymalloc, python-large)")
+        self.check(self.replace_line(b"end-snapshot\nsnapshot 9 16000000 exit",
+                                     b"snapshot 9 16000000 exit"),
+                   "line 125: 'snapshot' record inside the snapshot begun at "
+                   "line 116 (no end-snapshot)")
+        self.check(self.replace_line(b"snapshot 8 15000000 user after load",
+                                     b"snapshot 8 15000001 user after load"),
+                   "line 116: 'snapshot' record: time 15000001 differs from "
+                   "the time of sample 8 (15000000)")
+        self.check(self.replace_line(b"t 4 4000000 1516240 3500 266240 "
+                                     b"250000 1000000 1048576 1",
+                                     b"t 4 400000 1516240 3500 266240 "
+                                     b"250000 1000000 1048576 1"),
+                   "line 63: 't' record: time 400000 is before the previous "
+                   "sample's (2500000)")
+
+    def test_text_fields(self):
+        self.check(self.replace_line(b"s 9 tab\\there", b"s 9 tab\\qhere"),
+                   "line 25: bad escape '\\q' in text (only \\\\, \\n, \\r "
+                   "and \\t exist)")
+        self.check(self.replace_line(b"s 9 tab\\there", b"s 9 tab\\"),
+                   "line 25: bad escape '\\' in text (only \\\\, \\n, \\r "
+                   "and \\t exist)")
+        self.check(self.replace_line("s 6 café.py".encode(),
+                                     b"s 6 caf\xe9.py"),
+                   "line 22: text is not valid UTF-8 (byte 0xe9 at offset 3)")
+
+    def test_binary_garbage(self):
+        rnd = random.Random(7)
+        garbage = bytes(rnd.randrange(256) for _ in range(4096))
+        self.check(garbage, "line 1: not a pyheap output file (first line "
+                            "is not 'pyheap-out <version>')")
+        self.check(b"pyheap-out 1\n" + garbage.replace(b"\n", b""),
+                   "line 2: truncated: the last line is incomplete (no "
+                   "newline at the end of the file)")
+        self.check(b"pyheap-out 1\n\xff\xfe\x00\n",
+                   "line 2: unknown record tag '\\xff\\xfe\\x00'")
+        self.check(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 300,
+                   "line 1: not a pyheap output file (first line is not "
+                   "'pyheap-out <version>')")
+
+    def test_empty_file(self):
+        self.check(b"", "empty file (not a pyheap output file)")
+
+    def test_header_only(self):
+        self.check(b"pyheap-out 1\n", "line 1: truncated: the file ends "
+                                      "without an 'end-of-file' trailer")
+        self.check(b"pyheap-out 1", "line 1: truncated: the file ends "
+                                    "inside its first line")
+
+    def test_missing_file(self):
+        path = os.path.join(self.tmp.name, "no-such-file.out")
+        line = self.assert_error([path], 1)
+        self.assertEqual(line, "pyheap_print: error: %s: No such file or "
+                         "directory" % path)
+
+    def test_directory(self):
+        line = self.assert_error([self.tmp.name], 1)
+        self.assertEqual(line, "pyheap_print: error: %s: Is a directory"
+                         % self.tmp.name)
+
+    @unittest.skipIf(hasattr(os, "geteuid") and os.geteuid() == 0,
+                     "root reads any file")
+    def test_unreadable_file(self):
+        path = self.write(self.good)
+        os.chmod(path, 0)
+        self.assert_error([path], 1, "Permission denied")
+
+
+class FuzzTest(unittest.TestCase):
+    """Damaged copies of a valid file: status 0 or 1, never a crash."""
+
+    N_CASES = 300
+    SEED = 20240601
+
+    @classmethod
+    def setUpClass(cls):
+        cls.viewer = load_viewer_module()
+        cls.good = read_data("basic.out")
+
+    def mutations(self):
+        """(name, data) for N_CASES seeded damages of basic.out."""
+        rnd = random.Random(self.SEED)
+        good = self.good
+        tricky = b" \n-0x_+\\9\t\x00\xff#"
+        lines = good.split(b"\n")[:-1]
+        for i in range(self.N_CASES):
+            kind = i % 5
+            data = bytearray(good)
+            if kind == 0:           # flip 1 to 4 bytes to anything
+                for _ in range(rnd.randint(1, 4)):
+                    data[rnd.randrange(len(data))] = rnd.randrange(256)
+            elif kind == 1:         # a tricky byte
+                data[rnd.randrange(len(data))] = rnd.choice(tricky)
+            elif kind == 2:         # flip one bit
+                pos = rnd.randrange(len(data))
+                data[pos] ^= 1 << rnd.randrange(8)
+            elif kind == 3:         # truncate
+                data = data[:rnd.randrange(len(data))]
+            else:                   # drop, repeat or swap lines
+                copy = list(lines)
+                j = rnd.randrange(len(copy))
+                how = rnd.randrange(3)
+                if how == 0:
+                    del copy[j]
+                elif how == 1:
+                    copy.insert(j, copy[j])
+                else:
+                    k = rnd.randrange(len(copy))
+                    copy[j], copy[k] = copy[k], copy[j]
+                data = bytearray(b"\n".join(copy) + b"\n")
+            yield "case %d (kind %d)" % (i, kind), kind, bytes(data)
+
+    def run_in_process(self, args):
+        """Run the viewer's main(); return (status, stdout, stderr)."""
+        out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+        status = 0
+        old = os.environ.get("PYHEAP_PRINT_DEBUG")
+        os.environ["PYHEAP_PRINT_DEBUG"] = "1"   # internal errors raise
+        try:
+            with contextlib.redirect_stdout(out), \
+                    contextlib.redirect_stderr(err):
+                try:
+                    self.viewer.main(args)
+                except SystemExit as exc:
+                    status = exc.code
+        finally:
+            if old is None:
+                del os.environ["PYHEAP_PRINT_DEBUG"]
+            else:
+                os.environ["PYHEAP_PRINT_DEBUG"] = old
+        out.flush()
+        err.flush()
+        return status, out.buffer.getvalue(), err.buffer.getvalue()
+
+    def test_damaged_files(self):
+        statuses = {0: 0, 1: 0}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "fuzz.out")
+            for name, kind, data in self.mutations():
+                with open(path, "wb") as f:
+                    f.write(data)
+                for fmt in ("text", "json"):
+                    with self.subTest(name, format=fmt):
+                        status, out, err = self.run_in_process(
+                            ["--format=" + fmt, "--at=exit", path]
+                            if kind == 2 else ["--format=" + fmt, path])
+                        self.assertIn(status, (0, 1))
+                        statuses[status] += 1
+                        if status == 0:
+                            self.assertEqual(err, b"")
+                            if fmt == "json":
+                                json.loads(out.decode("utf-8"))
+                        else:
+                            self.assertEqual(out, b"")
+                            self.assertEqual(err.count(b"\n"), 1, err)
+                            self.assertTrue(err.endswith(b"\n"))
+                            self.assertTrue(err.startswith(
+                                b"pyheap_print: error: "), err)
+                        if kind == 3 and len(data) < len(self.good):
+                            # Every truncation is caught.
+                            self.assertEqual(status, 1, err)
+        # The damage is real: most cases fail, some survive.
+        self.assertGreater(statuses[1], 300)
+        self.assertGreater(statuses[0], 10)
+
+    def test_damaged_files_as_a_program(self):
+        # A sample of the same cases through a real process: no traceback.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "fuzz.out")
+            for name, _, data in list(self.mutations())[::25]:
+                with open(path, "wb") as f:
+                    f.write(data)
+                with self.subTest(name):
+                    status, out, err = run_viewer([path])
+                    self.assertNotIn(b"Traceback", err)
+                    self.assertIn(status, (0, 1))
+                    self.assertEqual(err.count(b"\n"), status)
+
+
+if __name__ == "__main__":
+    unittest.main()
