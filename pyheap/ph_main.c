@@ -1020,6 +1020,7 @@ static void forget_code(Addr block_addr)
 #define IPF_ALLOC   1   /* an allocator function: not shown */
 #define IPF_EVAL    2   /* CPython's eval loop: Python frames take over */
 #define IPF_PRELOAD 4   /* in pyheap's preload: malloc replacement, hooks */
+#define IPF_BELOW_MAIN 8 /* the C library's start-up code below main() */
 
 typedef struct _IpInfo {
    struct _IpInfo *next;
@@ -1092,6 +1093,8 @@ static IpInfo *ip_info(Addr ip)
       if (VG_(strstr)(obj, "vgpreload_") != NULL)
          ii->flags |= IPF_PRELOAD;
    }
+   if (VG_(get_fnname_kind_from_IP)(ep, ip) == Vg_FnNameBelowMain)
+      ii->flags |= IPF_BELOW_MAIN;
    if (fn != NULL) {
       if (is_alloc_fn(fn))
          ii->flags |= IPF_ALLOC;
@@ -1125,7 +1128,11 @@ static void walk_native_frames(ThreadId tid, Bool stop_at_eval)
       skip++;
    raw_n_native = 0;
    for (i = skip; i < n && raw_n_native < (UInt)clo_depth; i++) {
-      if (stop_at_eval && (ip_info(ips[i])->flags & IPF_EVAL))
+      UInt flags = ip_info(ips[i])->flags;
+      /* Stop at the eval loop (Python frames take over) and at the C
+         library's code that calls main(): beyond it the unwinder reads
+         the bottom of the stack, which holds no frames. */
+      if ((stop_at_eval && (flags & IPF_EVAL)) || (flags & IPF_BELOW_MAIN))
          break;
       raw_words[1 + raw_n_native++] = ips[i];
    }
