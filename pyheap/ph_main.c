@@ -71,6 +71,7 @@
 
 #include "ph_blocktable.h"
 #include "ph_clreq.h"
+#include "ph_debugoffsets.h"
 #include "ph_linetable.h"
 #include "ph_pylayout.h"
 #include "ph_text.h"
@@ -844,6 +845,15 @@ static UInt  last_raw_n_words;
 static UInt  last_raw_gen;
 static UInt  last_raw_kid;
 
+/* The innermost frame of thread state TS.  Inside a walk. */
+static Addr current_frame(Addr ts)
+{
+   Addr link = rd_word(ts + py->ts_cframe);
+   if (py->cf_current_frame < 0)
+      return link;                     /* 3.13+: no _PyCFrame */
+   return rd_word(link + py->cf_current_frame);
+}
+
 /* Find the PyThreadState of the running thread.  Inside a walk. */
 static Addr find_tstate(ThreadId tid)
 {
@@ -865,7 +875,7 @@ static Addr find_tstate(ThreadId tid)
             continue;
          /* A thread state made for a thread that has not started yet
             still carries its creator's id: prefer one that runs code. */
-         if (rd_word(rd_word(ts + py->ts_cframe) + py->cf_current_frame) == 0) {
+         if (current_frame(ts) == 0) {
             if (fallback == 0)
                fallback = ts;
             continue;
@@ -898,18 +908,22 @@ static void walk_python_frames(ThreadId tid)
    tstate = find_tstate(tid);
    if (tstate == 0)
       return;
-   frame = rd_word(rd_word(tstate + py->ts_cframe) + py->cf_current_frame);
+   frame = current_frame(tstate);
    for (guard = 0; frame != 0 && raw_n_py < (UInt)clo_depth && guard < 100000; guard++) {
-      code = rd_word(frame + py->fr_code);
-      if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type)
-         break;                        /* not a frame we understand */
+      code = rd_word(frame + py->fr_code) & ~py->fr_code_tag_bits;
+      if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type) {
+         /* 3.13+: a frame may run something that is not a code object
+            (or this is garbage): nothing to show for it. */
+         frame = rd_word(frame + py->fr_previous);
+         continue;
+      }
       instr = rd_word(frame + py->fr_instr);
       owner = rd_u8(frame + py->fr_owner);
       if ((Int)owner == py->owner_cstack) {
          frame = rd_word(frame + py->fr_previous);
          continue;                     /* a shim between C and Python */
       }
-      if (owner != py->owner_generator) {
+      if (owner != py->owner_generator && py->co_firsttraceable >= 0) {
          /* A frame still being set up has not reached its first
             traceable instruction; CPython hides those too. */
          first = code + py->co_code_adaptive
@@ -1621,6 +1635,21 @@ static void py_register(Addr info_addr)
    py_unicode_type = info.unicode_type;
    py_bytes_type = info.bytes_type;
    py = ph_py_layout_for(py_version_hex);
+   if (py == NULL && py_version_hex >= PH_PY_DEBUG_OFFSETS_FROM && py_runtime != 0) {
+      /* The interpreter publishes its offsets at the start of _PyRuntime. */
+      static UChar runtime_head[PH_DEBUG_OFFSETS_READ_SZB];
+      static PhPyLayout from_runtime;
+      Bool ok = False;
+      saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
+         rd_bytes(runtime_head, py_runtime, sizeof runtime_head);
+         ok = True;
+      }
+      VG_(set_fault_catcher)(saved_catcher);
+      if (ok && ph_py_layout_from_debug_offsets(runtime_head, sizeof runtime_head,
+                                                 py_version_hex, &from_runtime) == 0)
+         py = &from_runtime;
+   }
    if (py == NULL || py_runtime == 0) {
       py = NULL;
       if (py_version_hex == 0)
@@ -1628,7 +1657,7 @@ static void py_register(Addr info_addr)
                    "supported: profiling native frames only\n");
       else
          VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu is not supported: "
-                   "profiling native frames only (supported: 3.11, 3.12)\n",
+                   "profiling native frames only\n",
                    (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
                    (py_version_hex >> 8) & 0xff);
    }

@@ -46,13 +46,16 @@ typedef struct {
    /* PyThreadState */
    int ts_next;
    int ts_native_thread_id;
-   int ts_cframe;                  /* _PyCFrame* */
-   int cf_current_frame;           /* in _PyCFrame */
+   int ts_cframe;                  /* _PyCFrame* (3.11, 3.12); from 3.13 on,
+                                      the current frame itself */
+   int cf_current_frame;           /* in _PyCFrame; -1: no _PyCFrame */
    /* _PyInterpreterFrame */
    int fr_code;
    int fr_previous;
    int fr_instr;                   /* prev_instr (3.11, 3.12) */
    int fr_owner;                   /* a char */
+   unsigned long fr_code_tag_bits; /* low bits of f_executable that tag a
+                                      _PyStackRef (3.14+), else 0 */
    int owner_generator;            /* FRAME_OWNED_BY_GENERATOR */
    int owner_cstack;               /* FRAME_OWNED_BY_CSTACK (3.12+), else -1:
                                       shim frames the C stack owns, skipped */
@@ -61,7 +64,8 @@ typedef struct {
    int co_filename;
    int co_qualname;
    int co_linetable;
-   int co_firsttraceable;          /* an int: index of the first traceable unit */
+   int co_firsttraceable;          /* an int: index of the first traceable
+                                      unit; -1: unknown (no check) */
    int co_code_adaptive;           /* the bytecode, inline in the object */
    /* PyObject, PyVarObject, PyBytesObject */
    int ob_type;
@@ -86,7 +90,7 @@ static const PhPyLayout ph_py_layouts[] = {
       /* PyInterpreterState */ 0, 16,
       /* PyThreadState */ 8, 160, 56,
       /* _PyCFrame */ 8,
-      /* _PyInterpreterFrame */ 32, 48, 56, 69, 1, -1,
+      /* _PyInterpreterFrame */ 32, 48, 56, 69, 0, 1, -1,
       /* PyCodeObject */ 72, 112, 128, 136, 168, 184,
       /* objects */ 8, 16, 32,
       /* str */ 16, 32, 48, 72, 2, 5, 6,
@@ -100,7 +104,7 @@ static const PhPyLayout ph_py_layouts[] = {
       /* PyInterpreterState */ 0, 72,
       /* PyThreadState */ 8, 144, 56,
       /* _PyCFrame */ 0,
-      /* _PyInterpreterFrame */ 0, 8, 56, 70, 1, 3,
+      /* _PyInterpreterFrame */ 0, 8, 56, 70, 0, 1, 3,
       /* PyCodeObject */ 68, 112, 128, 136, 176, 192,
       /* objects */ 8, 16, 32,
       /* str */ 16, 32, 40, 56, 2, 5, 6,
@@ -108,6 +112,9 @@ static const PhPyLayout ph_py_layouts[] = {
 };
 
 #define PH_N_PY_LAYOUTS (sizeof ph_py_layouts / sizeof ph_py_layouts[0])
+
+/* 3.13 and later describe themselves: see ph_debugoffsets.h. */
+#define PH_PY_DEBUG_OFFSETS_FROM PH_PY_HEX(3, 13)
 
 /* The entry for sys.hexversion HEX, or NULL if pyheap does not know it. */
 static inline const PhPyLayout *ph_py_layout_for(unsigned long hex)
