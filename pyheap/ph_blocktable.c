@@ -7,8 +7,8 @@
    look-up there (the chain head, the node, the node's neighbours) and a
    64-bit division by a prime; measured on the bench workloads, add and
    remove were a tenth of the tool's time.  Here a block lives inline in
-   its slot, slots are found by a multiplicative (Fibonacci) hash of the
-   address, collisions by linear probing, and removal shifts the following
+   its slot, slots are found by a hash that keeps neighbours together (see
+   home_slot), collisions by linear probing, and removal shifts the following
    entries back instead of leaving tombstones, so look-ups stay short after
    any amount of churn.  The load factor stays at or below one half.
 
@@ -19,10 +19,21 @@
 
 #define PH_BT_MIN_BITS 12
 
+/* Where a block's search starts.  Heap addresses are 16-byte aligned, and
+   blocks allocated together lie together (a pymalloc pool is 16 KiB of
+   same-size blocks; malloc carves neighbours out of one chunk).  Hashing
+   each address on its own would scatter neighbours over the whole table:
+   with a million blocks the table is tens of MiB and every access a cache
+   and TLB miss.  So the 16 KiB region an address is in is hashed
+   (Fibonacci hashing), and the address's place inside the region is kept:
+   neighbouring blocks use neighbouring slots. */
+#define PH_BT_REGION_BITS 14
+
 static unsigned long home_slot(const PhBlockTable *t, unsigned long addr)
 {
-   /* Heap addresses are 16-byte aligned: drop the bits that never vary. */
-   return ((addr >> 4) * 0x9E3779B97F4A7C15UL) >> t->shift;
+   unsigned long region = ((addr >> PH_BT_REGION_BITS) * 0x9E3779B97F4A7C15UL) >> t->shift;
+   unsigned long within = (addr >> 4) & ((1UL << (PH_BT_REGION_BITS - 4)) - 1);
+   return (region + within) & t->mask;
 }
 
 static void zero_slots(PhBlock *slots, unsigned long n)
@@ -31,6 +42,7 @@ static void zero_slots(PhBlock *slots, unsigned long n)
    for (i = 0; i < n; i++) {
       slots[i].addr = 0;
       slots[i].szB = 0;
+      slots[i].seq = 0;
       slots[i].kid = 0;
       slots[i].cls = 0;
       slots[i].flags = 0;
@@ -106,6 +118,7 @@ PhBlock *ph_bt_insert(PhBlockTable *t, unsigned long addr, PhBlock *old, int *ha
    }
    b->addr = addr;
    b->szB = 0;
+   b->seq = 0;
    b->kid = 0;
    b->cls = 0;
    b->flags = 0;

@@ -10,6 +10,7 @@
 typedef struct {
    unsigned long addr;
    unsigned long szB;
+   unsigned long seq;          /* allocation number: order of birth */
    unsigned int  kid;          /* the stack that allocated it */
    unsigned char cls;          /* raw, pymalloc, python-large */
    unsigned char flags;
