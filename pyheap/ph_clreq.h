@@ -41,6 +41,7 @@ typedef struct {
    unsigned long code_type;     /* &PyCode_Type */
    unsigned long unicode_type;  /* &PyUnicode_Type */
    unsigned long bytes_type;    /* &PyBytes_Type */
+   unsigned long type_type;     /* &PyType_Type */
 } PhPyInfo;
 
 #endif /* PH_CLREQ_H */

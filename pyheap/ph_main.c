@@ -183,6 +183,7 @@ static ULong n_peak_materialisations;
    Everything a walk must keep across such a jump lives in statics. */
 
 static VG_MINIMAL_JMP_BUF(read_jmpbuf);
+static fault_catcher_t saved_catcher;
 
 static void read_fault_catcher(Int sigNo, Addr addr)
 {
@@ -580,15 +581,26 @@ typedef struct {
    ULong n;
 } SiteEntry;
 
+/* The same by object type, for snapshots that scan the blocks. */
 typedef struct {
-   UInt       n_entries;
-   SiteEntry *entries;
+   UInt  kid;
+   UInt  cls;
+   Int   type_sid;
+   ULong B;
+   ULong n;
+} TypedEntry;
+
+typedef struct {
+   UInt        n_entries;
+   SiteEntry  *entries;
+   UInt        n_typed;
+   TypedEntry *typed;
 } Detail;
 
 static Detail *detail_from_sites(void)
 {
    UInt kid, c, n = 0, i = 0;
-   Detail *d = VG_(malloc)("ph.detail", sizeof(Detail));
+   Detail *d = VG_(calloc)("ph.detail", 1, sizeof(Detail));
    for (kid = 0; kid < n_stacks; kid++)
       for (c = 0; c < N_CLASSES; c++)
          if (sites[kid].live_n[c] != 0)
@@ -613,6 +625,8 @@ static void free_detail(Detail *d)
       return;
    if (d->entries)
       VG_(free)(d->entries);
+   if (d->typed)
+      VG_(free)(d->typed);
    VG_(free)(d);
 }
 
@@ -662,8 +676,7 @@ static Detail *detail_at_peak(void)
       copy[e->kid].live_B[e->cls] -= e->dB;
       copy[e->kid].live_n[e->cls] -= e->dn;
    }
-   d = VG_(malloc)("ph.detail", sizeof(Detail));
-   d->n_entries = 0;
+   d = VG_(calloc)("ph.detail", 1, sizeof(Detail));
    for (kid = 0; kid < n_stacks; kid++)
       for (c = 0; c < N_CLASSES; c++)
          if (copy[kid].live_n[c] != 0)
@@ -705,6 +718,20 @@ static void peak_log_change(UInt kid, UInt cls, Long dB, Long dn)
    }
 }
 
+/* Regions (pyheap.region(), PYHEAP_REGION_BEGIN): open ones, innermost
+   last.  Each keeps the highest heap seen while it is the innermost; a
+   closing region passes its maximum on to the one around it. */
+typedef struct {
+   HChar *label;
+   ULong  start_seq;
+   ULong  start_heap_B;
+   ULong  max_heap_B;
+} OpenRegion;
+
+static XArray *open_regions;
+static UInt    n_open_regions;
+static ULong   alloc_seq;             /* blocks allocated so far */
+
 /* Every change to the live bytes goes through here. */
 static void site_change(UInt kid, UInt cls, Long dB, Long dn)
 {
@@ -712,6 +739,11 @@ static void site_change(UInt kid, UInt cls, Long dB, Long dn)
    sites[kid].live_n[cls] += dn;
    cur.cls_B[cls] += dB;
    cur.cls_n[cls] += dn;
+   if (dB > 0 && n_open_regions > 0) {
+      OpenRegion *r = VG_(indexXA)(open_regions, n_open_regions - 1);
+      if (heap_B(&cur) > r->max_heap_B)
+         r->max_heap_B = heap_B(&cur);
+   }
    if (dB > 0 && heap_B(&cur) > heap_B(&peak)) {
       /* A new maximum: the peak is now. */
       peak = cur;
@@ -729,14 +761,14 @@ static void site_change(UInt kid, UInt cls, Long dB, Long dn)
 //--- Samples and snapshots                                ---//
 //------------------------------------------------------------//
 
-typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser } SnapKind;
+typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser, SnapRegion } SnapKind;
 
 typedef struct {
    ULong     time;
    Totals    t;
    SnapKind  kind;
    Detail   *detail;                  /* NULL for a plain sample */
-   HChar    *label;                   /* user snapshots */
+   HChar    *label;                   /* user and region snapshots */
 } Snapshot;
 
 static Snapshot *series;              /* the culled time series */
@@ -744,7 +776,7 @@ static UInt      n_series;
 static ULong     sample_interval;     /* in time units */
 static ULong     next_sample_time;
 static UInt      n_samples_taken;
-static XArray   *user_snaps;          /* of Snapshot, never culled */
+static XArray   *user_snaps;          /* of Snapshot (user, region), never culled */
 static Snapshot  exit_snap;
 static Bool      exit_snap_taken;
 
@@ -792,11 +824,14 @@ static void maybe_sample(void)
    next_sample_time = now + sample_interval;
 }
 
+static void scan_blocks(Detail *d, ULong min_seq, Bool want_sites);
+
 static void take_exit_snapshot(void)
 {
    if (exit_snap_taken)
       return;
    take_snapshot(&exit_snap, SnapExit, ph_now());
+   scan_blocks(exit_snap.detail, 0, False);
    exit_snap_taken = True;
 }
 
@@ -804,6 +839,7 @@ static void take_user_snapshot(const HChar *label)
 {
    Snapshot s;
    take_snapshot(&s, SnapUser, ph_now());
+   scan_blocks(s.detail, 0, False);
    s.label = VG_(strdup)("ph.label", label);
    VG_(addToXA)(user_snaps, &s);
 }
@@ -899,11 +935,12 @@ static void walk_python_frames(ThreadId tid)
    UInt guard, owner;
    UWord *out = &raw_words[1 + raw_n_native];
 
-   if (rd_word(py_runtime + py->rt_finalizing) != 0 && !py_finalizing) {
+   if (!py_finalizing && rd_word(py_runtime + py->rt_finalizing) != 0) {
       /* The program is done; the interpreter starts tearing down.  What
-         is live now is what the program left behind. */
+         is live now is what the program left behind: the exit snapshot is
+         taken before this allocation is recorded (not here, inside a
+         walk: the snapshot reads guest memory itself). */
       py_finalizing = True;
-      take_exit_snapshot();
    }
    tstate = find_tstate(tid);
    if (tstate == 0)
@@ -1025,6 +1062,257 @@ static void forget_code(Addr block_addr)
       VG_(free)(ci);
    }
    rawstack_gen++;                     /* cached raw stacks may name it */
+}
+
+//------------------------------------------------------------//
+//--- What the live blocks are: scans and object types      ---//
+//------------------------------------------------------------//
+
+/* Some snapshots look at every live block: the exit and user snapshots,
+   to say which Python types hold the memory, and region snapshots, which
+   keep only the blocks born inside the region.
+
+   Is a block a Python object, and of what type?  CPython places an object
+   at the start of its block, or after the GC header (two words) for a
+   type with Py_TPFLAGS_HAVE_GC, or after the GC header and two more words
+   when the type keeps its __dict__ (and, from 3.12, its weak references)
+   before the object (Py_TPFLAGS_MANAGED_DICT, MANAGED_WEAKREF).  For each
+   candidate place, the word after the reference count must point to a
+   type object -- one that is ready and whose own type is `type` or a
+   subclass of it (Py_TPFLAGS_TYPE_SUBCLASS), with a printable name -- whose
+   flags agree with that place.  Anything else (a list's item array, a
+   dict's keys, C data) has no type and is reported as such.  PyTypeObject
+   is public API and tp_name and tp_flags have kept their offsets (24 and
+   168) since Python 3.8. */
+
+#define TP_NAME_OFF          24
+#define TP_FLAGS_OFF         168
+#define TPFLAG_HAVE_GC       (1UL << 14)
+#define TPFLAG_READY         (1UL << 12)
+#define TPFLAG_TYPE_SUBCLASS (1UL << 31)
+#define TPFLAG_PREHEADER     ((1UL << 4) | (1UL << 3))
+
+static Addr py_type_type;
+static VgHashTable *type_table;       /* type object address -> name sid */
+
+typedef struct _TypeName {
+   struct _TypeName *next;
+   UWord             key;
+   Int               sid;
+} TypeName;
+
+/* The name of the type object T, or -1 if T is not one.  Inside a read. */
+static Int type_name_sid(Addr t)
+{
+   TypeName *tn;
+   Addr meta, name;
+   HChar buf[128];
+   UInt i;
+
+   if (t == 0 || (t & 7) != 0)
+      return -1;
+   tn = VG_(HT_lookup)(type_table, t);
+   if (tn)
+      return tn->sid;
+   meta = rd_word(t + 8);
+   if (meta != py_type_type
+       && (meta == 0 || !(rd_word(meta + TP_FLAGS_OFF) & TPFLAG_TYPE_SUBCLASS)))
+      return -1;
+   if (!(rd_word(t + TP_FLAGS_OFF) & TPFLAG_READY))
+      return -1;
+   name = rd_word(t + TP_NAME_OFF);
+   for (i = 0; i + 1 < sizeof buf; i++) {
+      buf[i] = (HChar)rd_u8(name + i);
+      if (buf[i] == 0)
+         break;
+      if ((UChar)buf[i] < 0x20 || (UChar)buf[i] == 0x7f)
+         return -1;
+   }
+   buf[i] = 0;
+   if (i == 0 || !ph_is_utf8(buf, i))
+      return -1;
+   tn = VG_(malloc)("ph.typename", sizeof(TypeName));
+   tn->key = t;
+   tn->sid = intern_str(buf);
+   VG_(HT_add_node)(type_table, tn);
+   return tn->sid;
+}
+
+/* The type of the object in block B, or -1.  Inside a read. */
+static Int block_type_sid(const Block *b)
+{
+   static const UInt offsets[] = { 0, 2 * sizeof(UWord), 4 * sizeof(UWord) };
+   UInt i;
+   for (i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+      Addr obj = b->addr + offsets[i];
+      UWord refcnt, flags;
+      Int sid;
+      if (offsets[i] + 2 * sizeof(UWord) > b->szB)
+         break;
+      refcnt = rd_word(obj);
+      if (refcnt == 0 || refcnt > (1UL << 40))
+         continue;
+      sid = type_name_sid(rd_word(obj + 8));
+      if (sid < 0)
+         continue;
+      flags = rd_word(rd_word(obj + 8) + TP_FLAGS_OFF);
+      if (i == 0 && !(flags & TPFLAG_HAVE_GC))
+         return sid;
+      if (i == 1 && (flags & TPFLAG_HAVE_GC) && !(flags & TPFLAG_PREHEADER))
+         return sid;
+      if (i == 2 && (flags & TPFLAG_HAVE_GC) && (flags & TPFLAG_PREHEADER))
+         return sid;
+   }
+   return -1;
+}
+
+typedef struct _ScanAgg {
+   struct _ScanAgg *next;
+   UWord            key;
+   UInt             kid;
+   UInt             cls;
+   Int              type_sid;
+   ULong            B;
+   ULong            n;
+} ScanAgg;
+
+static Word cmp_scan_agg(const void *a, const void *b)
+{
+   const ScanAgg *x = a, *y = b;
+   return (x->kid == y->kid && x->cls == y->cls && x->type_sid == y->type_sid) ? 0 : 1;
+}
+
+static void scan_add(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB)
+{
+   ScanAgg probe, *a;
+   probe.kid = kid;
+   probe.cls = cls;
+   probe.type_sid = type_sid;
+   probe.key = ((UWord)kid << 34) ^ ((UWord)cls << 32) ^ (UWord)(UInt)type_sid;
+   a = VG_(HT_gen_lookup)(t, &probe, cmp_scan_agg);
+   if (a == NULL) {
+      a = VG_(malloc)("ph.scan.agg", sizeof(ScanAgg));
+      *a = probe;
+      a->B = 0;
+      a->n = 0;
+      VG_(HT_add_node)(t, a);
+   }
+   a->B += szB;
+   a->n += 1;
+}
+
+/* Scan the live blocks born at allocation number MIN_SEQ or later into D:
+   by type always (Python blocks only), by stack too if WANT_SITES. */
+static void scan_blocks(Detail *d, ULong min_seq, Bool want_sites)
+{
+   static UWord i;
+   static Int type_sid;
+   VgHashTable *by_type = VG_(HT_construct)("ph.scan.types");
+   VgHashTable *by_site = want_sites ? VG_(HT_construct)("ph.scan.sites") : NULL;
+   UInt n, j;
+   ScanAgg *a;
+
+   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+   for (i = 0; i <= block_table.mask; i++) {
+      const Block *b = &block_table.slots[i];
+      if (b->addr == 0 || b->seq < min_seq)
+         continue;
+      if (by_site)
+         scan_add(by_site, b->kid, b->cls, -1, b->szB);
+      if (b->cls == ClsRaw || py == NULL)
+         continue;
+      type_sid = -1;
+      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
+         type_sid = block_type_sid(b);
+      scan_add(by_type, b->kid, b->cls, type_sid, b->szB);
+   }
+   VG_(set_fault_catcher)(saved_catcher);
+
+   if (by_site) {
+      if (d->entries)
+         VG_(free)(d->entries);
+      n = VG_(HT_count_nodes)(by_site);
+      d->n_entries = n;
+      d->entries = n ? VG_(malloc)("ph.detail.e", n * sizeof(SiteEntry)) : NULL;
+      VG_(HT_ResetIter)(by_site);
+      for (j = 0; (a = VG_(HT_Next)(by_site)) != NULL; j++) {
+         d->entries[j].kid = a->kid;
+         d->entries[j].cls = a->cls;
+         d->entries[j].B = a->B;
+         d->entries[j].n = a->n;
+      }
+      VG_(HT_destruct)(by_site, VG_(free));
+   }
+   n = VG_(HT_count_nodes)(by_type);
+   d->n_typed = n;
+   d->typed = n ? VG_(malloc)("ph.detail.t", n * sizeof(TypedEntry)) : NULL;
+   VG_(HT_ResetIter)(by_type);
+   for (j = 0; (a = VG_(HT_Next)(by_type)) != NULL; j++) {
+      d->typed[j].kid = a->kid;
+      d->typed[j].cls = a->cls;
+      d->typed[j].type_sid = a->type_sid;
+      d->typed[j].B = a->B;
+      d->typed[j].n = a->n;
+   }
+   VG_(HT_destruct)(by_type, VG_(free));
+}
+
+static void region_begin(const HChar *label)
+{
+   OpenRegion r;
+   r.label = VG_(strdup)("ph.region", label);
+   r.start_seq = alloc_seq + 1;
+   r.start_heap_B = heap_B(&cur);
+   r.max_heap_B = heap_B(&cur);
+   if (n_open_regions < VG_(sizeXA)(open_regions))
+      *(OpenRegion *)VG_(indexXA)(open_regions, n_open_regions) = r;
+   else
+      VG_(addToXA)(open_regions, &r);
+   n_open_regions++;
+}
+
+/* Close the innermost region; fill the guest's PyheapRegionStats at
+   STATS (if not 0).  Returns the bytes it left live. */
+static ULong region_end(Addr stats)
+{
+   OpenRegion *r;
+   Snapshot s;
+   ULong live_B = 0, live_n = 0;
+   UInt j;
+
+   if (n_open_regions == 0) {
+      VG_(umsg)("pyheap: warning: region end without a region begin: ignored\n");
+      return 0;
+   }
+   n_open_regions--;
+   r = VG_(indexXA)(open_regions, n_open_regions);
+   if (n_open_regions > 0) {
+      OpenRegion *outer = VG_(indexXA)(open_regions, n_open_regions - 1);
+      if (r->max_heap_B > outer->max_heap_B)
+         outer->max_heap_B = r->max_heap_B;
+   }
+   take_snapshot(&s, SnapRegion, ph_now());
+   scan_blocks(s.detail, r->start_seq, True);
+   s.label = r->label;
+   VG_(addToXA)(user_snaps, &s);
+   for (j = 0; j < s.detail->n_entries; j++) {
+      live_B += s.detail->entries[j].B;
+      live_n += s.detail->entries[j].n;
+   }
+   if (stats != 0) {
+      PyheapRegionStats out;
+      out.live_bytes = live_B;
+      out.live_blocks = live_n;
+      out.peak_increase = r->max_heap_B - r->start_heap_B;
+      saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
+      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
+         if (!plausible_addr(stats))
+            read_abandon();
+         VG_(memcpy)((void *)stats, &out, sizeof out);
+      }
+      VG_(set_fault_catcher)(saved_catcher);
+   }
+   return live_B;
 }
 
 //------------------------------------------------------------//
@@ -1199,8 +1487,6 @@ static UInt resolve_raw_stack(void)
    return kid;
 }
 
-static fault_catcher_t saved_catcher;
-
 static void remember_raw_stack(UInt n_words, UInt kid)
 {
    VG_(memcpy)(last_raw_words, raw_words, n_words * sizeof(UWord));
@@ -1335,10 +1621,13 @@ static void record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
    Block old, copy, *b;
    Int had_old;
 
+   if (py_finalizing && !exit_snap_taken)
+      take_exit_snapshot();
    b = ph_bt_insert(&block_table, p, &old, &had_old);
    b->szB = szB;
    b->cls = cls;
    b->kid = kid;
+   b->seq = ++alloc_seq;
    copy = *b;
    if (had_old) {
       /* A block the tool thought live sat here: an event was missed (a
@@ -1634,6 +1923,8 @@ static void py_register(Addr info_addr)
    py_code_type = info.code_type;
    py_unicode_type = info.unicode_type;
    py_bytes_type = info.bytes_type;
+   if (info.info_szB >= sizeof(PhPyInfo))
+      py_type_type = info.type_type;
    py = ph_py_layout_for(py_version_hex);
    if (py == NULL && py_version_hex >= PH_PY_DEBUG_OFFSETS_FROM && py_runtime != 0) {
       /* The interpreter publishes its offsets at the start of _PyRuntime. */
@@ -1702,6 +1993,18 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
    }
    case PYHEAP_REQ_RUNNING:
       *ret = 1;
+      return True;
+   case PYHEAP_REQ_REGION_BEGIN: {
+      HChar label[201];
+      if (arg[1] == 0)
+         VG_(strcpy)(label, "region");
+      else
+         read_guest_cstring(arg[1], label, sizeof label);
+      region_begin(label);
+      return True;
+   }
+   case PYHEAP_REQ_REGION_END:
+      *ret = region_end(arg[1]);
       return True;
    case PH_REQ_PY_REGISTER:
       py_register(arg[1]);
@@ -1827,6 +2130,18 @@ static Int cmp_site_entries(const void *a, const void *b)
    return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
 }
 
+static Int cmp_typed_entries(const void *a, const void *b)
+{
+   const TypedEntry *x = a, *y = b;
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   if (x->kid != y->kid)
+      return x->kid < y->kid ? -1 : 1;
+   if (x->cls != y->cls)
+      return x->cls < y->cls ? -1 : 1;
+   return x->type_sid < y->type_sid ? -1 : x->type_sid > y->type_sid ? 1 : 0;
+}
+
 static void write_sample(UInt n, const Snapshot *s)
 {
    VG_(fprintf)(out_fp, "t %u %llu %llu %llu %llu %llu %llu %llu %llu\n",
@@ -1843,6 +2158,7 @@ static const HChar *snap_kind_name(SnapKind k)
    case SnapPeak:     return "peak";
    case SnapExit:     return "exit";
    case SnapUser:     return "user";
+   case SnapRegion:   return "region";
    default:           tl_assert(0);
    }
 }
@@ -1852,9 +2168,9 @@ static void write_detail(UInt n, const Snapshot *s)
    UInt i, c;
    const Detail *d = s->detail;
 
-   if (s->kind == SnapUser) {
+   if (s->kind == SnapUser || s->kind == SnapRegion) {
       HChar prefix[64];
-      VG_(sprintf)(prefix, "snapshot %u %llu user ", n, s->time);
+      VG_(sprintf)(prefix, "snapshot %u %llu %s ", n, s->time, snap_kind_name(s->kind));
       out_text_line(prefix, s->label);
    } else {
       VG_(fprintf)(out_fp, "snapshot %u %llu %s\n", n, s->time, snap_kind_name(s->kind));
@@ -1872,6 +2188,15 @@ static void write_detail(UInt n, const Snapshot *s)
       for (i = 0; i < d->n_entries; i++) {
          VG_(fprintf)(out_fp, "b %d %s %llu %llu\n", (Int)d->entries[i].kid - 1,
                       class_names[d->entries[i].cls], d->entries[i].B, d->entries[i].n);
+         out_lines++;
+      }
+   }
+   if (d != NULL && d->n_typed > 0) {
+      VG_(ssort)(d->typed, d->n_typed, sizeof(TypedEntry), cmp_typed_entries);
+      for (i = 0; i < d->n_typed; i++) {
+         VG_(fprintf)(out_fp, "y %d %s %d %llu %llu\n", (Int)d->typed[i].kid - 1,
+                      class_names[d->typed[i].cls], d->typed[i].type_sid,
+                      d->typed[i].B, d->typed[i].n);
          out_lines++;
       }
    }
@@ -2140,6 +2465,8 @@ static void ph_pre_clo_init(void)
    code_table     = VG_(HT_construct)("ph.code");
    ip_table       = VG_(HT_construct)("ph.ips");
    user_snaps     = VG_(newXA)(VG_(malloc), "ph.user", VG_(free), sizeof(Snapshot));
+   open_regions   = VG_(newXA)(VG_(malloc), "ph.regions", VG_(free), sizeof(OpenRegion));
+   type_table     = VG_(HT_construct)("ph.types");
    given_options  = VG_(newXA)(VG_(malloc), "ph.opts", VG_(free), 1);
    grow_stacks();
 }

@@ -201,6 +201,7 @@ static void ph_preload_init(void)
    info.code_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyCode_Type");
    info.unicode_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyUnicode_Type");
    info.bytes_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyBytes_Type");
+   info.type_type = (unsigned long)dlsym(PH_RTLD_DEFAULT, "PyType_Type");
    VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_REGISTER, &info, 0, 0, 0, 0);
 
    install_domain_hook(&hook_mem);
@@ -222,6 +223,16 @@ PH_EXPORT void pyheap_snapshot(const char *label)
    if (hooks_state != PH_HOOKS_NONE)
       check_domain_hooks();
    PYHEAP_SNAPSHOT(label);
+}
+
+PH_EXPORT void pyheap_region_begin(const char *label)
+{
+   PYHEAP_REGION_BEGIN(label);
+}
+
+PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats)
+{
+   return PYHEAP_REGION_END(stats);
 }
 
 PH_EXPORT int pyheap_running(void)

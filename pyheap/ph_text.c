@@ -149,3 +149,42 @@ size_t ph_escape_field ( const char *in, size_t in_len,
 /*--------------------------------------------------------------------*/
 /*--- end                                                          ---*/
 /*--------------------------------------------------------------------*/
+
+int ph_is_utf8(const char *s, size_t n)
+{
+   const unsigned char *p = (const unsigned char *)s;
+   size_t i = 0;
+   while (i < n) {
+      unsigned char c = p[i];
+      unsigned long cp;
+      size_t len, k;
+      if (c < 0x80) {
+         i++;
+         continue;
+      }
+      if (c >= 0xC2 && c <= 0xDF) {
+         len = 2;
+         cp = c & 0x1F;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+         len = 3;
+         cp = c & 0x0F;
+      } else if (c >= 0xF0 && c <= 0xF4) {
+         len = 4;
+         cp = c & 0x07;
+      } else {
+         return 0;
+      }
+      if (n - i < len)
+         return 0;
+      for (k = 1; k < len; k++) {
+         if ((p[i + k] & 0xC0) != 0x80)
+            return 0;
+         cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))
+          || (cp >= 0xD800 && cp <= 0xDFFF))
+         return 0;
+      i += len;
+   }
+   return 1;
+}

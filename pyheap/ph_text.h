@@ -38,4 +38,8 @@ size_t ph_ucs_to_utf8 ( const void *data, int kind, size_t length,
 size_t ph_escape_field ( const char *in, size_t in_len,
                          char *out, size_t out_cap );
 
+/* 1 if the N bytes at S are valid UTF-8 (no overlong forms, surrogates or
+   code points past U+10FFFF), else 0. */
+int ph_is_utf8(const char *s, size_t n);
+
 #endif /* PH_TEXT_H */

@@ -19,6 +19,8 @@
 typedef enum {
    PYHEAP_REQ_SNAPSHOT = VG_USERREQ_TOOL_BASE('P', 'H'),
    PYHEAP_REQ_RUNNING,
+   PYHEAP_REQ_REGION_BEGIN,
+   PYHEAP_REQ_REGION_END,
    PYHEAP_REQ_PRIVATE_BASE = VG_USERREQ_TOOL_BASE('P', 'H') + 256
 } PyheapClientRequest;
 
@@ -26,6 +28,26 @@ typedef enum {
    200 bytes of it are kept). */
 #define PYHEAP_SNAPSHOT(label)                                           \
    VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_SNAPSHOT, (label), 0, 0, 0, 0)
+
+/* What a region left behind: see PYHEAP_REGION_END. */
+typedef struct {
+   unsigned long long live_bytes;     /* allocated in the region, still live */
+   unsigned long long live_blocks;
+   unsigned long long peak_increase;  /* highest heap in the region minus
+                                         the heap when it began */
+} PyheapRegionStats;
+
+/* Open a region named LABEL.  Regions nest. */
+#define PYHEAP_REGION_BEGIN(label)                                       \
+   VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_REGION_BEGIN, (label), 0, 0, 0, 0)
+
+/* Close the innermost region: the blocks allocated in it that are still
+   live become a snapshot of kind "region" labelled with its name, and
+   *STATS_PTR (a PyheapRegionStats*, or NULL) is filled in.  Evaluates to
+   the live bytes (0 outside pyheap). */
+#define PYHEAP_REGION_END(stats_ptr)                                     \
+   ((unsigned long)VALGRIND_DO_CLIENT_REQUEST_EXPR(0, PYHEAP_REQ_REGION_END, \
+                                                   (stats_ptr), 0, 0, 0, 0))
 
 /* Non-zero when running under pyheap. */
 #define PYHEAP_RUNNING_ON_PYHEAP                                        \

@@ -15,26 +15,46 @@
 
 import ctypes
 
-__all__ = ["snapshot", "running"]
+__all__ = ["snapshot", "region", "running"]
 
 _MAX_LABEL_BYTES = 200
+
+
+class _RegionStats(ctypes.Structure):
+    # PyheapRegionStats in pyheap.h
+    _fields_ = [("live_bytes", ctypes.c_ulonglong),
+                ("live_blocks", ctypes.c_ulonglong),
+                ("peak_increase", ctypes.c_ulonglong)]
 
 
 def _lookup():
     try:
         process = ctypes.CDLL(None)
-        snap = process.pyheap_snapshot
-        is_running = process.pyheap_running
+        funcs = (process.pyheap_snapshot, process.pyheap_running,
+                 process.pyheap_region_begin, process.pyheap_region_end)
     except (OSError, AttributeError):
-        return None, None
+        return None, None, None, None
+    snap, is_running, begin, end = funcs
     snap.argtypes = [ctypes.c_char_p]
     snap.restype = None
     is_running.argtypes = []
     is_running.restype = ctypes.c_int
-    return snap, is_running
+    begin.argtypes = [ctypes.c_char_p]
+    begin.restype = None
+    end.argtypes = [ctypes.POINTER(_RegionStats)]
+    end.restype = ctypes.c_ulong
+    return funcs
 
 
-_snapshot, _running = _lookup()
+_snapshot, _running, _region_begin, _region_end = _lookup()
+
+
+def _label_bytes(label, what):
+    if not isinstance(label, str):
+        raise TypeError("pyheap.%s() label must be str, not %s"
+                        % (what, type(label).__name__))
+    data = label.encode("utf-8", "replace")[:_MAX_LABEL_BYTES]
+    return data.replace(b"\0", b" ")
 
 
 def running():
@@ -48,10 +68,44 @@ def snapshot(label):
     The label names the snapshot in the report (``pyheap_print --at=LABEL``).
     Outside pyheap this does nothing.
     """
-    if not isinstance(label, str):
-        raise TypeError("pyheap.snapshot() label must be str, not %s"
-                        % type(label).__name__)
-    if _snapshot is None:
-        return
-    data = label.encode("utf-8", "replace")[:_MAX_LABEL_BYTES]
-    _snapshot(data.replace(b"\0", b" "))
+    data = _label_bytes(label, "snapshot")
+    if _snapshot is not None:
+        _snapshot(data)
+
+
+class region:
+    """What a piece of code left behind.
+
+        with pyheap.region("load-config") as r:
+            config = load_config()
+        print(r.live_bytes, r.live_blocks, r.peak_increase)
+
+    On exit, the blocks allocated inside the ``with`` block and still live
+    become a snapshot of kind "region" with this name
+    (``pyheap_print --at=NAME``), and the attributes are set:
+    ``live_bytes`` and ``live_blocks`` (allocated inside, still live) and
+    ``peak_increase`` (highest heap inside minus the heap on entry).
+    Regions nest.  Outside pyheap the attributes stay None.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self._data = _label_bytes(name, "region")
+        self.live_bytes = self.live_blocks = self.peak_increase = None
+
+    def __enter__(self):
+        if _region_begin is not None:
+            # Made before the region opens, so that they are not counted
+            # as left behind by it.
+            self._stats = _RegionStats()
+            self._stats_ref = ctypes.byref(self._stats)
+            _region_begin(self._data)
+        return self
+
+    def __exit__(self, *exc):
+        if _region_end is not None:
+            _region_end(self._stats_ref)
+            self.live_bytes = self._stats.live_bytes
+            self.live_blocks = self._stats.live_blocks
+            self.peak_increase = self._stats.peak_increase
+        return False

@@ -337,6 +337,48 @@ int main ( void )
    }
    end("escape: out_cap 0 writes nothing, out_cap 1 writes only the NUL");
 
+   /*--- ph_is_utf8 ---*/
+
+   begin();
+   {
+      /* Valid: ASCII, 2-, 3- and 4-byte forms at their edges. */
+      static const char *const good[] = {
+         "", "abc", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF",
+         "\xEE\x80\x80", "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF",
+         "Gr\xC3\xB6\xC3\x9F" "e", "\xE2\x82\xAC" "1",
+      };
+      /* Invalid: stray continuation, overlong, surrogate, past U+10FFFF,
+         truncated sequences, bytes that never start one. */
+      static const char *const bad[] = {
+         "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xED\xA0\x80",
+         "\xF0\x80\x80\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xC2",
+         "\xE2\x82", "\xF0\x90\x80", "\xFF", "a\xC2\xCA\x9A;", "\xC3\x28",
+      };
+      size_t i;
+      for (i = 0; i < sizeof good / sizeof good[0]; i++)
+         if (!ph_is_utf8(good[i], strlen(good[i])))
+            fail("valid UTF-8 #%zu refused", i);
+      for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+         if (ph_is_utf8(bad[i], strlen(bad[i])))
+            fail("invalid UTF-8 #%zu accepted", i);
+      /* Every 2-byte string: accepted exactly when Python's rule says so
+         (lead C2..DF and a continuation byte, or two ASCII bytes, ...). */
+      {
+         unsigned a, b;
+         for (a = 0; a < 256; a++)
+            for (b = 1; b < 256; b++) {
+               char t[2] = { (char)a, (char)b };
+               int want = (a >= 1 && a < 0x80 && b < 0x80)
+                          || (a >= 0xC2 && a <= 0xDF && b >= 0x80 && b <= 0xBF);
+               if (a == 0)
+                  want = b < 0x80;
+               if (ph_is_utf8(t, 2) != want)
+                  fail("2-byte string %02x %02x: got %d", a, b, !want);
+            }
+      }
+   }
+   end("utf8 check: edges of every form valid; overlong, surrogates, > U+10FFFF, truncated, stray bytes refused; all 2-byte strings");
+
    if (n_failed_groups)
       fprintf(stderr, "# %d check group(s) failed\n", n_failed_groups);
    return n_failed_groups ? 1 : 0;
