@@ -11,6 +11,9 @@
 #   spec-sample.out  the annotated sample of docs/file-format.md
 #   app.py           the source that basic.out's Python frames point at
 #   *.expected       golden outputs; PYHEAP_REGEN=1 rewrites them
+# and real runs (realapp.out, diffapp-old.out, diffapp-new.out, made by
+# regen.sh there), which test_viewer_views.py and test_viewer_exports.py
+# use for the views, --diff, --annotate and the exports.
 #
 # The viewer runs from tests/data/viewer so that the relative paths in the
 # files (app.py) resolve.  PYHEAP_PRINT_DEBUG=1 makes any internal error a
@@ -588,7 +591,7 @@ class CommandLineTest(ViewerTestCase):
                 ([], "required: FILE"),
                 (["basic.out", "nopeak.out"], "unrecognized arguments"),
                 (["--format=xml", "basic.out"], "--format"),
-                (["--by=module", "basic.out"], "--by"),
+                (["--by=bogus", "basic.out"], "--by"),
                 (["--top=-1", "basic.out"], "--top"),
                 (["--top=x", "basic.out"], "--top"),
                 (["--x=3", "basic.out"], "--x"),
@@ -787,7 +790,7 @@ class InputErrorTest(ViewerTestCase):
                                      b"snapshot 9 16000000 quit"),
                    "line 126: 'snapshot' record: field 4 (kind): unknown "
                    "snapshot kind 'quit' (expected detailed, peak, exit, "
-                   "user)")
+                   "user, region)")
         self.check(self.replace_line(b"f 0 py 0 20 1", b"f 0 js 0 20 1"),
                    "line 35: 'f' record: frame kind must be 'py' or 'c', got "
                    "'js'")
@@ -802,7 +805,7 @@ class InputErrorTest(ViewerTestCase):
                                      b"b 4 python-large 1 1"),
                    "line 130: 'b' record out of order in the snapshot begun "
                    "at line 126 (expected 3 'c' records, one 'a', then 'b' "
-                   "records)")
+                   "records, then 'y' records)")
         self.check(self.replace_line(b"c raw 336384 10",
                                      b"c pymalloc 336384 10"),
                    "line 99: 'c' record: class 'pymalloc', expected 'raw' "
