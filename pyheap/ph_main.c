@@ -1931,15 +1931,21 @@ static void py_register(Addr info_addr)
       static UChar runtime_head[PH_DEBUG_OFFSETS_READ_SZB];
       static PhPyLayout from_runtime;
       Bool ok = False;
+      Int rc;
       saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
       if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
          rd_bytes(runtime_head, py_runtime, sizeof runtime_head);
          ok = True;
       }
       VG_(set_fault_catcher)(saved_catcher);
-      if (ok && ph_py_layout_from_debug_offsets(runtime_head, sizeof runtime_head,
-                                                 py_version_hex, &from_runtime) == 0)
+      rc = ok ? ph_py_layout_from_debug_offsets(runtime_head, sizeof runtime_head,
+                                                py_version_hex, &from_runtime)
+              : PH_DO_SHORT;
+      if (rc == PH_DO_OK)
          py = &from_runtime;
+      else
+         VG_(umsg)("pyheap: warning: cannot read this interpreter's debug offsets: "
+                   "%s\n", ph_debug_offsets_strerror(rc));
    }
    if (py == NULL || py_runtime == 0) {
       py = NULL;
