@@ -101,6 +101,17 @@ def rows_at(rows, path_suffix, line):
     return [r for r in rows if pat.search(r["location"])]
 
 
+def marker_lines(source):
+    """Map each `LINE:name` marker of SOURCE (in a `#` or C comment) to its
+    1-based line number."""
+    lines = {}
+    for number, text in enumerate(source.splitlines(), 1):
+        m = re.search(r"LINE:(\w+)", text)
+        if m:
+            lines[m.group(1)] = number
+    return lines
+
+
 def tool_built():
     return os.path.exists(LAUNCHER) and os.path.exists(
         os.path.join(BUILDDIR, "stage", "pyheap-amd64-linux"))

@@ -10,7 +10,6 @@
 # function that called malloc/calloc/realloc/new, at the line of the call.
 
 import os
-import re
 import subprocess
 
 import support
@@ -30,17 +29,6 @@ SITE_MARKER = {"alloc_alpha": "alpha", "alloc_beta": "beta", "alloc_gamma": "gam
 CXX_PEAK = {"make_record": 4000, "make_table": 12345 * 4, "make_scratch": 77777}
 CXX_EXIT = {"make_record": 4000, "make_table": 12345 * 4}
 CXX_MARKER = {"make_record": "record", "make_table": "table", "make_scratch": "scratch"}
-
-
-def marker_lines(path):
-    """Map each `LINE:name` marker of the file PATH to its 1-based line number."""
-    lines = {}
-    with open(path) as f:
-        for number, text in enumerate(f, 1):
-            m = re.search(r"LINE:(\w+)", text)
-            if m:
-                lines[m.group(1)] = number
-    return lines
 
 
 def read_meta(path):
@@ -89,7 +77,8 @@ class CProgramTest(support.ToolTestCase):
         meta = read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
         self.assertEqual(meta["hooks"], "none")
-        marks = marker_lines(source)
+        with open(source) as f:
+            marks = support.marker_lines(f.read())
         lines = {f: marks[m] for f, m in SITE_MARKER.items()}
 
         self.check_functions(res, "middle", MIDDLE, lines, "cprog.c")
@@ -111,7 +100,8 @@ class CProgramTest(support.ToolTestCase):
         res = self.compile_and_run(source, "g++")
         meta = read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
-        marks = marker_lines(source)
+        with open(source) as f:
+            marks = support.marker_lines(f.read())
         lines = {f: marks[m] for f, m in CXX_MARKER.items()}
         # Demangled C++ names carry their parameter list: make_table().
         normalise = lambda name: name.split("(")[0]

@@ -25,7 +25,6 @@
 import atexit
 import json
 import os
-import re
 import shutil
 import tempfile
 
@@ -64,20 +63,10 @@ with open(sys.argv[1], "w") as f:
 '''
 
 
-def marker_lines(source):
-    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
-    lines = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        m = re.search(r"# LINE:(\w+)", text)
-        if m:
-            lines[m.group(1)] = number
-    return lines
-
-
 class ExactTest(support.ToolTestCase):
     """The seed example: a 6 MiB list and 65,536 strings, byte for byte."""
 
-    lines = marker_lines(SCRIPT)
+    lines = support.marker_lines(SCRIPT)
     _cache = []     # one run shared by the tests (the runner calls no setUpClass)
 
     def run_seed(self):
@@ -212,7 +201,7 @@ class PeakUndoTest(support.ToolTestCase):
     """The peak's composition stays exact after many later changes."""
 
     def test_peak_after_churn(self):
-        lines = marker_lines(PEAK_SCRIPT)
+        lines = support.marker_lines(PEAK_SCRIPT)
         path = os.path.join(self.workdir, "prog.py")
         facts_path = os.path.join(self.workdir, "facts.json")
         with open(path, "w") as f:

@@ -57,16 +57,6 @@ FREED_BYTES = 555555
 LEAK_BYTES = 1234567
 
 
-def marker_lines(source):
-    """Map each `LINE:name` marker of SOURCE to its 1-based line number."""
-    lines = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        m = re.search(r"LINE:(\w+)", text)
-        if m:
-            lines[m.group(1)] = number
-    return lines
-
-
 def build_extension(workdir):
     """Compile tests/programs/leakext.c into WORKDIR/leakext.so; None if Python.h is missing."""
     include = subprocess.run(
@@ -85,9 +75,9 @@ def build_extension(workdir):
 class NativeTest(support.ToolTestCase):
     """C allocations called from Python, with and without --native=yes."""
 
-    lines = marker_lines(SCRIPT)
+    lines = support.marker_lines(SCRIPT)
     with open(os.path.join(support.PROGRAMS, "leakext.c")) as _f:
-        c_lines = marker_lines(_f.read())
+        c_lines = support.marker_lines(_f.read())
     _runs = {}      # one run per --native value, shared by the tests
     _views = {}     # viewer outputs, by (native, by, at)
 

@@ -5,7 +5,6 @@ import json
 import os
 
 import support
-from test_tool_exact import marker_lines
 
 SCRIPT = r'''
 import json
@@ -51,7 +50,7 @@ def typed_records(path, kind, label):
 class RegionTest(support.ToolTestCase):
 
     def test_region_leftovers_exact(self):
-        lines = marker_lines(SCRIPT)
+        lines = support.marker_lines(SCRIPT)
         path = os.path.join(self.workdir, "prog.py")
         facts_path = os.path.join(self.workdir, "facts.json")
         with open(path, "w") as f:

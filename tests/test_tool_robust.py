@@ -3,7 +3,6 @@
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -68,16 +67,6 @@ del KEEP
 '''
 
 
-def marker_lines(source):
-    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
-    lines = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        m = re.search(r"# LINE:(\w+)", text)
-        if m:
-            lines[m.group(1)] = number
-    return lines
-
-
 def launch(workdir, tool_options, argv, env=None):
     """Run the launcher with exactly these options (no default out file)."""
     return subprocess.run([support.LAUNCHER, "-q"] + list(tool_options) + list(argv),
@@ -120,7 +109,7 @@ class RobustTest(support.ToolTestCase):
         return support.viewer_json(path, at="exit")
 
     def big_row(self, rows, source, name="big"):
-        found = support.rows_at(rows, "prog.py", marker_lines(source)[name])
+        found = support.rows_at(rows, "prog.py", support.marker_lines(source)[name])
         self.assertEqual(len(found), 1, found)
         return found[0]
 
@@ -246,7 +235,7 @@ class RobustTest(support.ToolTestCase):
     def test_fork(self):
         """A forking program: two complete files, the child's with its own allocation."""
         script = self.write("prog.py", FORK_SCRIPT)
-        lines = marker_lines(FORK_SCRIPT)
+        lines = support.marker_lines(FORK_SCRIPT)
         proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=out.%p"],
                       [support.python(), script])
         self.assertEqual(proc.returncode, 0, proc.stderr)

@@ -94,22 +94,12 @@ with open(sys.argv[1], "w") as f:
 '''
 
 
-def marker_lines(source):
-    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
-    lines = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        m = re.search(r"# LINE:(\w+)", text)
-        if m:
-            lines[m.group(1)] = number
-    return lines
-
-
 class ThreadsTest(support.ToolTestCase):
     """Each thread's line gets its own bytes, no cross-attribution."""
 
     def test_two_threads(self):
         """Two interleaved workers: exact bytes on each worker's line, nothing elsewhere."""
-        lines = marker_lines(SCRIPT)
+        lines = support.marker_lines(SCRIPT)
         path = os.path.join(self.workdir, "prog.py")
         with open(path, "w") as f:
             f.write(SCRIPT)

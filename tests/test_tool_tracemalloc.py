@@ -33,7 +33,6 @@
 
 import json
 import os
-import re
 import subprocess
 
 import support
@@ -125,16 +124,6 @@ else:
 '''
 
 
-def marker_lines(source):
-    """Map each `# LINE:name` marker of SOURCE to its 1-based line number."""
-    lines = {}
-    for number, text in enumerate(source.splitlines(), 1):
-        m = re.search(r"# LINE:(\w+)", text)
-        if m:
-            lines[m.group(1)] = number
-    return lines
-
-
 class TracemallocTest(support.ToolTestCase):
     """pyheap and tracemalloc name the same lines with the same bytes."""
 
@@ -168,7 +157,7 @@ class TracemallocTest(support.ToolTestCase):
 
         top = stats[:10]
         self.assertEqual(len(top), 10, stats)
-        wanted = set(marker_lines(SCRIPT).values())
+        wanted = set(support.marker_lines(SCRIPT).values())
         top_lines = set()
         for filename, lineno, size, count in top:
             location = "%s:%d" % (filename, lineno)
