@@ -731,6 +731,7 @@ typedef struct {
 static XArray *open_regions;
 static UInt    n_open_regions;
 static ULong   alloc_seq;             /* blocks allocated so far */
+static ULong   peak_seq;              /* alloc_seq at the peak */
 
 /* Every change to the live bytes goes through here. */
 static void site_change(UInt kid, UInt cls, Long dB, Long dn)
@@ -749,6 +750,7 @@ static void site_change(UInt kid, UInt cls, Long dB, Long dn)
       peak = cur;
       peak_time = ph_now();
       peak_seen = True;
+      peak_seq = alloc_seq;
       peak_log_n = 0;
       free_detail(peak_detail);
       peak_detail = NULL;
@@ -1641,17 +1643,59 @@ static void record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
    maybe_sample();
 }
 
+/* Re-file a live block.  This corrects what was known of the block when
+   it was allocated; it is not a change of the heap.  So if the block was
+   already live at the peak, the peak is corrected too (the hook's report
+   often arrives just after the malloc that made the peak), rather than
+   the correction being logged as a change made after the peak. */
 static void reclassify(Block *b, BlockClass cls)
 {
-   UInt kid = b->kid;
-   sites[kid].tot_B[b->cls] -= b->szB;
-   sites[kid].tot_n[b->cls] -= 1;
+   UInt kid = b->kid, old = b->cls, i;
+   UInt n_log = peak_log_n;
+   Bool found = False;
+
+   sites[kid].tot_B[old] -= b->szB;
+   sites[kid].tot_n[old] -= 1;
    sites[kid].tot_B[cls] += b->szB;
    sites[kid].tot_n[cls] += 1;
-   site_change(kid, b->cls, -(Long)b->szB, -1);
-   b->cls = cls;
+   site_change(kid, old, -(Long)b->szB, -1);
    site_change(kid, cls, (Long)b->szB, 1);
+   b->cls = cls;
    n_reclassified++;
+   if (!peak_seen || b->seq > peak_seq)
+      return;                     /* born after the peak: a real change */
+
+   peak.cls_B[old] -= b->szB;
+   peak.cls_n[old] -= 1;
+   peak.cls_B[cls] += b->szB;
+   peak.cls_n[cls] += 1;
+   if (peak_detail == NULL) {
+      /* Drop the two log entries: the peak's composition has them too. */
+      peak_log_n = n_log;
+      return;
+   }
+   /* The composition was materialised (before, or by the first change
+      above, which was then undone in the copy): correct the copy. */
+   for (i = 0; i < peak_detail->n_entries; i++) {
+      SiteEntry *e = &peak_detail->entries[i];
+      if (e->kid == kid && e->cls == old) {
+         e->B -= b->szB;
+         e->n -= 1;
+      } else if (e->kid == kid && e->cls == cls) {
+         e->B += b->szB;
+         e->n += 1;
+         found = True;
+      }
+   }
+   if (!found) {
+      peak_detail->entries = VG_(realloc)("ph.detail.e", peak_detail->entries,
+                                          (peak_detail->n_entries + 1) * sizeof(SiteEntry));
+      peak_detail->entries[peak_detail->n_entries].kid = kid;
+      peak_detail->entries[peak_detail->n_entries].cls = cls;
+      peak_detail->entries[peak_detail->n_entries].B = b->szB;
+      peak_detail->entries[peak_detail->n_entries].n = 1;
+      peak_detail->n_entries++;
+   }
 }
 
 //------------------------------------------------------------//
@@ -2192,6 +2236,8 @@ static void write_detail(UInt n, const Snapshot *s)
    if (d != NULL && d->n_entries > 0) {
       VG_(ssort)(d->entries, d->n_entries, sizeof(SiteEntry), cmp_site_entries);
       for (i = 0; i < d->n_entries; i++) {
+         if (d->entries[i].n == 0)
+            continue;             /* emptied by a correction (reclassify) */
          VG_(fprintf)(out_fp, "b %d %s %llu %llu\n", (Int)d->entries[i].kid - 1,
                       class_names[d->entries[i].cls], d->entries[i].B, d->entries[i].n);
          out_lines++;
