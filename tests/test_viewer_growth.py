@@ -67,7 +67,7 @@ def births_at(k, iters, bounded):
 
 
 def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
-                  label="batch"):
+                  label="batch", regions=()):
     strings = ["app.py", "<module>", "main", "process", "cache_get",
                "native", "Record", "str", "dict", "list"]
     sid = {s: i for i, s in enumerate(strings)}
@@ -97,6 +97,12 @@ def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
             sites[4] = noise
         snaps.append(((k - 1) * STEP + STEP // 2, "detailed", None, sites,
                       None, True))
+        if k <= len(regions):
+            # A region closed at 3/4 of the iteration, which left
+            # regions[k-1][1] bytes at the leak's line.
+            name, left = regions[k - 1]
+            snaps.append(((k - 1) * STEP + 3 * STEP // 4, "region", name,
+                          {2: left}, None, True))
         if marks:
             sites = {}
             for (kid, _), nbytes in live.items():
@@ -117,7 +123,11 @@ def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
     for n, (time, kind, lab, full, births, with_b) in enumerate(snaps, 1):
         sites = full if with_b else None
         cls = {"raw": [0, 0], "pymalloc": [0, 0], "python-large": [0, 0]}
-        for kid, nbytes in full.items():
+        totals = full
+        if kind == "region":
+            # The class lines are the whole heap's.
+            totals = snaps[n - 2][3]
+        for kid, nbytes in totals.items():
             acc = cls[CLASS_OF[kid]]
             acc[0] += nbytes
             acc[1] += max(1, nbytes // 100)
