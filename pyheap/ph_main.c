@@ -2445,7 +2445,13 @@ static HChar *write_profile(void)
    the real python -- would leave an empty file and no hint of why.  The
    file says which program was exec'd (meta exec).  If the exec fails the
    program goes on, and the file is written again when it ends, from a new
-   exit snapshot. */
+   exit snapshot.
+
+   Only the process valgrind started does this.  A forked child that execs
+   is how subprocess.run() starts a command: its heap is a copy of the
+   parent's and says nothing of its own, so it gets no file, as before. */
+
+static Int start_pid;                   /* the process valgrind started */
 
 /* The core's --trace-children is not part of the tool interface; the
    options it was given are (the last one given wins, as in the core). */
@@ -2469,7 +2475,8 @@ static void ph_pre_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs
    HChar *path;
    struct vg_stat st;
 
-   if (syscallno != __NR_execve && syscallno != __NR_execveat)
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat)
+       || VG_(getpid)() != start_pid)
       return;
    read_guest_cstring(syscallno == __NR_execve ? args[0] : args[1], target,
                       sizeof target);
@@ -2491,7 +2498,8 @@ static void ph_pre_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs
 static void ph_post_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
                             SysRes res)
 {
-   if ((syscallno != __NR_execve && syscallno != __NR_execveat) || !sr_isError(res))
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat) || !sr_isError(res)
+       || exec_target == NULL)
       return;
    /* The exec failed: the program goes on, and its end is still to come. */
    VG_(free)(exec_target);
@@ -2547,6 +2555,7 @@ static void ph_post_clo_init(void)
    }
    VG_(close)(sr_Res(sres));
    VG_(free)(path);
+   start_pid = VG_(getpid)();
 
    series = VG_(calloc)("ph.series", clo_max_snapshots, sizeof(Snapshot));
    /* Sample 0: the empty heap at time 0. */

@@ -195,6 +195,21 @@ class RobustTest(support.ToolTestCase):
         self.assertIn("'%s'" % true, err[0])
         self.assertIn("--trace-children=yes", err[0])
 
+    def test_subprocess_children_leave_no_file(self):
+        """subprocess.run() forks and execs: the child gets no file and no message."""
+        source = BIG_SCRIPT + "import subprocess\nsubprocess.run([%r], check=True)\n" \
+            % shutil.which("true")
+        script = self.write("prog.py", source)
+        proc = launch(self.workdir, ["--time-unit=B",
+                                     "--pyheap-out-file=" + os.path.join(self.workdir,
+                                                                         "out.%p")],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        outs = sorted(n for n in os.listdir(self.workdir) if n.startswith("out."))
+        self.assertEqual(outs, ["out.%d" % self.facts()["pid"]])
+        self.assertNotIn("does not follow", proc.stderr)
+        self.assertNotIn("exec", read_meta(os.path.join(self.workdir, outs[0])))
+
     def test_exec_through_a_wrapper_script(self):
         """A shell wrapper that execs python (a pyenv shim): followed with --trace-children=yes."""
         source = BIG_SCRIPT
