@@ -47,6 +47,7 @@
 #include "config.h"
 #include "pub_tool_basics.h"
 #include "pub_tool_vki.h"
+#include "pub_tool_vkiscnums.h"
 #include "pub_tool_aspacemgr.h"
 #include "pub_tool_clientstate.h"
 #include "pub_tool_debuginfo.h"
@@ -2160,6 +2161,7 @@ static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
 
 static VgFile *out_fp;
 static ULong   out_lines;
+static HChar  *exec_target;     /* the program of a pending execve (below) */
 
 /* Free text, escaped, as the last field of a line. */
 static void out_text_line(const HChar *prefix, const HChar *text)
@@ -2335,6 +2337,8 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    VG_(fprintf)(out_fp, "meta peak_time %llu\nmeta peak_B %llu\n",
                 peak_snap->time, heap_B(&peak_snap->t));
    out_lines += 3;
+   if (exec_target != NULL)
+      out_text_line("meta exec ", exec_target);
 
    /* Tables. */
    for (i = 0; i < VG_(sizeXA)(strs); i++) {
@@ -2406,11 +2410,10 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    out_fp = NULL;
 }
 
-//------------------------------------------------------------//
-//--- Finalisation                                         ---//
-//------------------------------------------------------------//
-
-static void ph_fini(Int exit_status)
+/* The end of the program as pyheap records it: the exit snapshot (unless
+   interpreter finalisation already took it), the exact peak and a last
+   sample, written to the output file.  Returns the file's name. */
+static HChar *write_profile(void)
 {
    Snapshot peak_snap, final_sample;
    HChar *path;
@@ -2425,6 +2428,96 @@ static void ph_fini(Int exit_status)
 
    path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
    write_output(path, &peak_snap, &final_sample);
+   return path;
+}
+
+//------------------------------------------------------------//
+//--- When the program execs                               ---//
+//------------------------------------------------------------//
+
+/* execve replaces the program, and neither ph_fini nor anything else of
+   this tool runs in the new one.  With --trace-children=yes a new pyheap
+   starts there, under the same pid, and writes its own file (with the
+   default %p name, the same file: the new program's profile replaces the
+   old one's).  Without it the new program runs natively.  Either way the
+   profile of the program that execs is written here, just before the
+   exec: otherwise a wrapper -- a pyenv shim is a shell script that execs
+   the real python -- would leave an empty file and no hint of why.  The
+   file says which program was exec'd (meta exec).  If the exec fails the
+   program goes on, and the file is written again when it ends, from a new
+   exit snapshot.
+
+   Only the process valgrind started does this.  A forked child that execs
+   is how subprocess.run() starts a command: its heap is a copy of the
+   parent's and says nothing of its own, so it gets no file, as before. */
+
+static Int start_pid;                   /* the process valgrind started */
+
+/* The core's --trace-children is not part of the tool interface; the
+   options it was given are (the last one given wins, as in the core). */
+static Bool tracing_children(void)
+{
+   Bool yes = False;
+   UInt i;
+   for (i = 0; i < VG_(sizeXA)(VG_(args_for_valgrind)); i++) {
+      const HChar *a = *(HChar **)VG_(indexXA)(VG_(args_for_valgrind), i);
+      if (VG_(strcmp)(a, "--trace-children=yes") == 0)
+         yes = True;
+      else if (VG_(strcmp)(a, "--trace-children=no") == 0)
+         yes = False;
+   }
+   return yes;
+}
+
+static void ph_pre_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
+{
+   HChar target[4096];            /* Linux's PATH_MAX */
+   HChar *path;
+   struct vg_stat st;
+
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat)
+       || VG_(getpid)() != start_pid)
+      return;
+   read_guest_cstring(syscallno == __NR_execve ? args[0] : args[1], target,
+                      sizeof target);
+   /* `env` and shells try each directory of $PATH in turn: most of those
+      execs fail at once, and only one that can succeed is worth a file. */
+   if (sr_isError(VG_(stat)(target, &st)) || !VKI_S_ISREG(st.mode)
+       || (st.mode & (VKI_S_IXUSR | VKI_S_IXGRP | VKI_S_IXOTH)) == 0)
+      return;
+   VG_(free)(exec_target);
+   exec_target = VG_(strdup)("ph.exec", target);
+   path = write_profile();
+   if (!tracing_children())
+      VG_(umsg)("pyheap: the program execs '%s', which pyheap does not follow: "
+                "%s holds what ran before the exec (use --trace-children=yes, "
+                "or give valgrind that program itself)\n", target, path);
+   VG_(free)(path);
+}
+
+static void ph_post_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
+                            SysRes res)
+{
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat) || !sr_isError(res)
+       || exec_target == NULL)
+      return;
+   /* The exec failed: the program goes on, and its end is still to come. */
+   VG_(free)(exec_target);
+   exec_target = NULL;
+   if (exit_snap_taken && !py_finalizing) {
+      free_detail(exit_snap.detail);
+      exit_snap.detail = NULL;
+      exit_snap_taken = False;
+   }
+}
+
+//------------------------------------------------------------//
+//--- Finalisation                                         ---//
+//------------------------------------------------------------//
+
+static void ph_fini(Int exit_status)
+{
+   HChar *path = write_profile();
 
    if (VG_(clo_stats)) {
       VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu\n",
@@ -2462,6 +2555,7 @@ static void ph_post_clo_init(void)
    }
    VG_(close)(sr_Res(sres));
    VG_(free)(path);
+   start_pid = VG_(getpid)();
 
    series = VG_(calloc)("ph.series", clo_max_snapshots, sizeof(Snapshot));
    /* Sample 0: the empty heap at time 0. */
@@ -2488,6 +2582,7 @@ static void ph_pre_clo_init(void)
    VG_(needs_command_line_options)(ph_process_cmd_line_option,
                                    ph_print_usage, ph_print_debug_usage);
    VG_(needs_client_requests)     (ph_handle_client_request);
+   VG_(needs_syscall_wrapper)     (ph_pre_syscall, ph_post_syscall);
    VG_(needs_malloc_replacement)  (ph_malloc,
                                    ph___builtin_new,
                                    ph___builtin_new_aligned,
