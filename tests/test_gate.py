@@ -9,7 +9,6 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -256,9 +255,7 @@ class CheckTest(GeneratedTestCase):
         self.write("pyproject.toml", '[project]\nname = "x"\n\n'
                    '[tool.pyheap]\nmax-growth-per-iter = "50KB"\n'
                    'max-region = {load = "1KB"}\nwarmup = 2\n')
-        try:
-            import tomllib  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("tomllib") is None:
             proc = self.check([path], 2)
             self.assertIn("(none found)", proc.stderr)
         else:
@@ -421,6 +418,27 @@ class CheckTest(GeneratedTestCase):
                            os.path.join(self.dir, "no", "such", "x.xml"),
                            path], 1)
         self.assertIn("No such file or directory", proc.stderr)
+
+
+class HelpTest(GeneratedTestCase):
+
+    def test_help_documents_the_method_and_the_gate(self):
+        text = self.ok(["--help"])
+        for fragment in ("--growth", "--leaks", "--type=GLOB", "--min-tau=F",
+                         "--warmup=N", "--leak-lag=N", "--check",
+                         "--max-peak=SIZE", "--max-live-at=LABEL=SIZE",
+                         "--max-region=NAME=SIZE",
+                         "--max-growth-per-iter=SIZE", "--max-growth=SIZE",
+                         "--config=FILE", "--baseline=FILE",
+                         "--gen-baseline=FILE", "--tolerance=PCT%|SIZE",
+                         "--error-exitcode=N", "--junit-xml=FILE",
+                         "Theil-Sen", "Kendall's tau-b", "steadiness",
+                         "64KB = 64,000 B", "64KiB = 65,536 B",
+                         "[tool.pyheap]", "tomllib", "unused_baseline",
+                         "3  --check: a limit was crossed"):
+            self.assertIn(fragment, text)
+        self.assertEqual([line for line in text.splitlines()
+                          if len(line) > 79], [])
 
 
 if __name__ == "__main__":

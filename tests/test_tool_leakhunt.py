@@ -218,7 +218,8 @@ class LeakHuntTest(support.ToolTestCase):
         self.assertIn('FAIL max-region test_suite.py::test_leaks_too_much '
                       '64 KB: what region "test_suite.py::'
                       'test_leaks_too_much" left is', proc.stdout)
-        self.assertRegex(proc.stdout, r"         at keep \(.*test_suite\.py:%d\)\n"
+        self.assertRegex(proc.stdout,
+                         r"         at keep \(.*test_suite\.py:%d\)\n"
                          % lines["keep"])
         self.assertIn("ok   max-region test_suite.py::test_leaks_little[[]2]",
                       proc.stdout)

@@ -1,4 +1,4 @@
-"""The batch job of leaky_batch.py with its leak fixed: its memory stays flat."""
+"""leaky_batch.py with its leak fixed: the same batch job, its memory flat."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The same job, line for line, but for the fix: the debugging aid keeps
