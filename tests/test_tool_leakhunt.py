@@ -59,6 +59,46 @@ for i in range(400):
 print(total)
 '''
 
+MARKS = r'''
+import functools
+import sys
+
+import pyheap
+
+if not hasattr(pyheap, "mark"):
+    sys.exit(77)                        # a tree without iteration marks
+
+KEPT = []
+
+
+class Record:
+    __slots__ = ("key", "payload")
+
+    def __init__(self, key, payload):
+        self.key = key
+        self.payload = payload
+
+
+@functools.lru_cache(maxsize=8)
+def lookup(key):
+    return ("entry-%05d;" % key) * 10                  # LINE:cache
+
+
+def process(i):
+    scratch = [str(j) * 4 for j in range(400)]
+    for j in range(20):
+        KEPT.append(Record(i * 100 + j, None))         # LINE:leak
+    lookup(i % 10)
+    return len(scratch)
+
+
+total = 0
+for i in range(40):
+    total += process(i)
+    pyheap.mark("item")
+print(total)
+'''
+
 SUITE = r'''
 import pytest
 
@@ -97,7 +137,7 @@ def site(doc, path_suffix, line):
     found = [s for s in doc["sites"] if pat.search(s["location"])]
     if not found:
         raise AssertionError("%s:%d: no growth row" % (path_suffix, line))
-    return max(found, key=lambda s: s["last_bytes"])
+    return max(found, key=lambda s: s.get("last_bytes", s.get("mean_bytes")))
 
 
 class LeakHuntTest(support.ToolTestCase):
@@ -232,3 +272,44 @@ class LeakHuntTest(support.ToolTestCase):
                               universal_newlines=True, timeout=300)
         self.assertRegex(proc.stdout, r"\b3 passed\b", proc.stdout[-3000:])
         self.assertFalse(os.path.exists(cfg))
+
+    def test_marks_leak_report_and_gate(self):
+        lines = support.marker_lines(MARKS)
+        path = os.path.join(self.workdir, "prog.py")
+        with open(path, "w") as f:
+            f.write(MARKS)
+        res = support.pyheap_run([support.python(), path], self.workdir)
+        if res.returncode == 77:
+            self.skipTest("pyheap.mark() is not in this tree")
+        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
+        proc = support.viewer(["--leaks", "--format=json", "--top=0",
+                               res.outfile])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        doc = json.loads(proc.stdout)
+        self.assertEqual(doc["marks"], 40)
+        self.assertEqual(doc["iterations"], list(range(2, 40)))
+        top = doc["sites"][0]
+        self.assertRegex(top["location"], r"prog\.py:%d$" % lines["leak"])
+        self.assertEqual(top["dominant_type"]["type"], "Record")
+        # 20 Records of 56 B per iteration, plus the list's item array.
+        record = 20 * 56
+        self.assertGreaterEqual(top["growth_per_iteration"], record)
+        self.assertLess(top["growth_per_iteration"], 2 * record)
+        self.assertGreaterEqual(top["mean_bytes"], record)
+        self.assertGreaterEqual(top["survivor_bytes"], 38 * record)
+        # The bounded cache is full after 8 iterations: it does not grow.
+        cache = site(doc, "prog.py", lines["cache"])
+        self.assertEqual(cache["growth_per_iteration"], 0)
+        self.assertFalse(site(growth(res.outfile), "prog.py",
+                              lines["cache"])["growing"])
+        # The gate: fails, then passes with a baseline of this run.
+        base = os.path.join(self.workdir, "pyheap.baseline")
+        proc = support.viewer(["--check", "--max-growth-per-iter=1KB",
+                               "--gen-baseline=" + base, res.outfile])
+        self.assertEqual(proc.returncode, 3, proc.stdout + proc.stderr)
+        self.assertRegex(proc.stdout, r"top offender: process \(.*prog\.py:"
+                         r"%d\)" % lines["leak"])
+        proc = support.viewer(["--check", "--max-growth-per-iter=1KB",
+                               "--baseline=" + base, res.outfile])
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("1 used, 0 unused", proc.stdout)
