@@ -209,6 +209,48 @@ class GeneratedTestCase(unittest.TestCase):
         self.assertNotIn("Traceback", proc.stderr)
 
 
+DATA = os.path.join(support.SRCDIR, "tests", "data", "leakhunt")
+REGEN = bool(os.environ.get("PYHEAP_REGEN"))
+
+
+class GoldenTest(GeneratedTestCase):
+    """The text reports of the generated profiles, byte for byte
+    (tests/data/leakhunt/*.expected; PYHEAP_REGEN=1 rewrites them, then
+    review `git diff tests/data/leakhunt`)."""
+
+    def assert_golden(self, name, text):
+        path = os.path.join(DATA, name)
+        if REGEN:
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        with open(path, encoding="utf-8", newline="") as f:
+            expected = f.read()
+        self.assertEqual(text, expected, "output differs from " + name)
+
+    def test_growth(self):
+        self.profile(marks=False)
+        self.assert_golden("growth.expected",
+                           self.ok(["--growth", "--no-source", "app.out"]))
+        self.assert_golden("growth.csv.expected",
+                           self.ok(["--growth", "--format=csv", "app.out"]))
+
+    def test_leaks(self):
+        self.profile(thin={5, 7})
+        self.assert_golden("leaks.expected",
+                           self.ok(["--leaks", "--no-source", "app.out"]))
+
+    def test_check(self):
+        self.profile(regions=[("load", 300000)])
+        args = ["--check", "--max-growth-per-iter=50KB", "--max-peak=10MB",
+                "--max-region=load=100KB", "--junit-xml=pyheap.xml",
+                "app.out"]
+        proc = run_viewer(args, cwd=self.dir)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assert_golden("check.expected", proc.stdout)
+        with open(os.path.join(self.dir, "pyheap.xml")) as f:
+            self.assert_golden("check.xml.expected", f.read())
+
+
 class GrowthTest(GeneratedTestCase):
     """--growth ranks the steady climbers first and leaves plateaus out."""
 
