@@ -1,4 +1,4 @@
-"""pyheap: iteration marks: what each iteration allocated and still holds, windows, exit, thinning."""
+"""pyheap: iteration marks: bytes per iteration still live, the window, the exit, thinning."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The programs below leak a known amount per iteration: exactly LEAK_N
