@@ -49,6 +49,7 @@
 #include "config.h"
 #include "pub_tool_basics.h"
 #include "pub_tool_vki.h"
+#include "pub_tool_vkiscnums.h"
 #include "pub_tool_aspacemgr.h"
 #include "pub_tool_clientstate.h"
 #include "pub_tool_debuginfo.h"
@@ -2328,6 +2329,7 @@ static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
 
 static VgFile *out_fp;
 static ULong   out_lines;
+static HChar  *exec_target;     /* the program of a pending execve (below) */
 
 /* Free text, escaped, as the last field of a line. */
 static void out_text_line(const HChar *prefix, const HChar *text)
@@ -2534,6 +2536,8 @@ static Bool write_output(const HChar *path, const Snapshot *peak_snap,
       VG_(fprintf)(out_fp, "meta detailed_snapshot %u\n", dump_no);
       out_lines++;
    }
+   if (exec_target != NULL && dump_no == 0)
+      out_text_line("meta exec ", exec_target);
 
    /* Tables. */
    for (i = 0; i < VG_(sizeXA)(strs); i++) {
@@ -2604,6 +2608,28 @@ static Bool write_output(const HChar *path, const Snapshot *peak_snap,
    VG_(fclose)(out_fp);
    out_fp = NULL;
    return True;
+}
+
+/* The end of the program as pyheap records it: the exit snapshot (unless
+   interpreter finalisation already took it), the exact peak and a last
+   sample, written to the output file.  Returns the file's name. */
+static HChar *write_profile(void)
+{
+   Snapshot peak_snap, final_sample;
+   HChar *path;
+
+   take_exit_snapshot();
+   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
+   peak_snap.kind = SnapPeak;
+   peak_snap.time = peak_time;
+   peak_snap.t = peak;
+   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
+   take_snapshot(&final_sample, SnapSample, ph_now());
+
+   path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
+   if (!write_output(path, &peak_snap, &exit_snap, &final_sample, 0))
+      VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
+   return path;
 }
 
 //------------------------------------------------------------//
@@ -2862,25 +2888,92 @@ static Bool handle_monitor_command(ThreadId tid, const HChar *req)
 }
 
 //------------------------------------------------------------//
+//--- When the program execs                               ---//
+//------------------------------------------------------------//
+
+/* execve replaces the program, and neither ph_fini nor anything else of
+   this tool runs in the new one.  With --trace-children=yes a new pyheap
+   starts there, under the same pid, and writes its own file (with the
+   default %p name, the same file: the new program's profile replaces the
+   old one's).  Without it the new program runs natively.  Either way the
+   profile of the program that execs is written here, just before the
+   exec: otherwise a wrapper -- a pyenv shim is a shell script that execs
+   the real python -- would leave an empty file and no hint of why.  The
+   file says which program was exec'd (meta exec).  If the exec fails the
+   program goes on, and the file is written again when it ends, from a new
+   exit snapshot.
+
+   Only the process valgrind started does this.  A forked child that execs
+   is how subprocess.run() starts a command: its heap is a copy of the
+   parent's and says nothing of its own, so it gets no file, as before. */
+
+static Int start_pid;                   /* the process valgrind started */
+
+/* The core's --trace-children is not part of the tool interface; the
+   options it was given are (the last one given wins, as in the core). */
+static Bool tracing_children(void)
+{
+   Bool yes = False;
+   UInt i;
+   for (i = 0; i < VG_(sizeXA)(VG_(args_for_valgrind)); i++) {
+      const HChar *a = *(HChar **)VG_(indexXA)(VG_(args_for_valgrind), i);
+      if (VG_(strcmp)(a, "--trace-children=yes") == 0)
+         yes = True;
+      else if (VG_(strcmp)(a, "--trace-children=no") == 0)
+         yes = False;
+   }
+   return yes;
+}
+
+static void ph_pre_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
+{
+   HChar target[4096];            /* Linux's PATH_MAX */
+   HChar *path;
+   struct vg_stat st;
+
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat)
+       || VG_(getpid)() != start_pid)
+      return;
+   read_guest_cstring(syscallno == __NR_execve ? args[0] : args[1], target,
+                      sizeof target);
+   /* `env` and shells try each directory of $PATH in turn: most of those
+      execs fail at once, and only one that can succeed is worth a file. */
+   if (sr_isError(VG_(stat)(target, &st)) || !VKI_S_ISREG(st.mode)
+       || (st.mode & (VKI_S_IXUSR | VKI_S_IXGRP | VKI_S_IXOTH)) == 0)
+      return;
+   VG_(free)(exec_target);
+   exec_target = VG_(strdup)("ph.exec", target);
+   path = write_profile();
+   if (!tracing_children())
+      VG_(umsg)("pyheap: the program execs '%s', which pyheap does not follow: "
+                "%s holds what ran before the exec (use --trace-children=yes, "
+                "or give valgrind that program itself)\n", target, path);
+   VG_(free)(path);
+}
+
+static void ph_post_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
+                            SysRes res)
+{
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat) || !sr_isError(res)
+       || exec_target == NULL)
+      return;
+   /* The exec failed: the program goes on, and its end is still to come. */
+   VG_(free)(exec_target);
+   exec_target = NULL;
+   if (exit_snap_taken && !py_finalizing) {
+      free_detail(exit_snap.detail);
+      exit_snap.detail = NULL;
+      exit_snap_taken = False;
+   }
+}
+
+//------------------------------------------------------------//
 //--- Finalisation                                         ---//
 //------------------------------------------------------------//
 
 static void ph_fini(Int exit_status)
 {
-   Snapshot peak_snap, final_sample;
-   HChar *path;
-
-   take_exit_snapshot();
-   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
-   peak_snap.kind = SnapPeak;
-   peak_snap.time = peak_time;
-   peak_snap.t = peak;
-   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
-   take_snapshot(&final_sample, SnapSample, ph_now());
-
-   path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
-   if (!write_output(path, &peak_snap, &exit_snap, &final_sample, 0))
-      VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
+   HChar *path = write_profile();
 
    if (VG_(clo_stats)) {
       VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu\n",
@@ -2918,6 +3011,7 @@ static void ph_post_clo_init(void)
    }
    VG_(close)(sr_Res(sres));
    VG_(free)(path);
+   start_pid = VG_(getpid)();
 
    series = VG_(calloc)("ph.series", clo_max_snapshots, sizeof(Snapshot));
    /* Sample 0: the empty heap at time 0. */
@@ -2944,6 +3038,7 @@ static void ph_pre_clo_init(void)
    VG_(needs_command_line_options)(ph_process_cmd_line_option,
                                    ph_print_usage, ph_print_debug_usage);
    VG_(needs_client_requests)     (ph_handle_client_request);
+   VG_(needs_syscall_wrapper)     (ph_pre_syscall, ph_post_syscall);
    VG_(needs_malloc_replacement)  (ph_malloc,
                                    ph___builtin_new,
                                    ph___builtin_new_aligned,
