@@ -333,6 +333,88 @@ class StreamedExportTest(BigFileTestCase):
                                                        self.path]))
 
 
+class EveryModeErrorTest(BigFileTestCase):
+    """A missing, future-version, truncated or byte-flipped file: the same
+    one error line (status 1, nothing on stdout) in every mode; an unknown
+    option: status 2 in every mode."""
+
+    MODES = (
+        [], ["--format=json"], ["--format=csv"], ["--by=stack"],
+        ["--at=exit", "--by=type"], ["--annotate=SOURCE"],
+        ["--export=massif"], ["--export=collapsed"], ["--export=speedscope"],
+        ["--export=json"], ["--export=json", "-o", "OUT"],
+        ["--diff", "GOOD"], ["--diff", "--at=peak", "--at2=exit"],
+    )
+
+    def modes(self, path):
+        out = os.path.join(self.tmp.name, "out.json")
+        for mode in self.MODES:
+            args = [arg.replace("SOURCE", self.source).replace("OUT", out)
+                    for arg in mode]
+            if "GOOD" in args:
+                # The bad file first, then second.
+                yield [a for a in args if a != "GOOD"] + [path, self.path]
+                yield [a for a in args if a != "GOOD"] + [self.path, path]
+            else:
+                yield args + [path]
+
+    def check(self, data, message):
+        path = os.path.join(self.tmp.name, "bad.out")
+        if data is not None:
+            with open(path, "wb") as f:
+                f.write(data)
+        elif os.path.exists(path):
+            os.unlink(path)
+        for args in self.modes(path):
+            with self.subTest(args=args):
+                self.chunk(4096)
+                status, out, err = self.main(args)
+                self.assertEqual((status, out), (1, b""), err)
+                self.assertEqual(err.decode("utf-8"),
+                                 "pyheap_print: error: %s: %s\n"
+                                 % (path, message))
+                # -o FILE is not even created.
+                self.assertFalse(os.path.exists(os.path.join(
+                    self.tmp.name, "out.json")))
+
+    def test_missing(self):
+        self.check(None, "No such file or directory")
+
+    def test_future_version(self):
+        self.check(b"pyheap-out 2" + self.data[len(b"pyheap-out 1"):],
+                   "line 1: unsupported format version 2 (this pyheap_print "
+                   "0.1.0 reads version 1; a newer pyheap_print is needed)")
+
+    def test_truncated(self):
+        cut = self.data.rindex(b"\nb ") + 1
+        self.check(self.data[:cut], "line %d: truncated: the file ends "
+                   "inside the snapshot begun at line %d"
+                   % (self.data[:cut].count(b"\n"), self.data[:cut].count(
+                       b"\n", 0, self.data[:cut].rindex(b"\nsnapshot "))
+                      + 2))
+
+    def test_byte_flipped(self):
+        # The stack id of a `b` record of the last snapshot made undefined.
+        data = bytearray(self.data)
+        at = self.data.rindex(b"\nb ") + 3
+        data[at:at + 1] = b"9"
+        lineno = self.data.count(b"\n", 0, at) + 1
+        line = bytes(data).split(b"\n")[lineno - 1]
+        kid = int(line.split(b" ")[1])
+        self.assertGreaterEqual(kid, 600)
+        self.check(bytes(data), "line %d: 'b' record: field 2 (kid): stack id "
+                   "%d is not defined (600 defined so far)" % (lineno, kid))
+
+    def test_unknown_option(self):
+        for args in self.modes(self.path):
+            with self.subTest(args=args):
+                status, out, err = self.main(["--bogus"] + args)
+                self.assertEqual((status, out), (2, b""))
+                self.assertEqual(err.decode("utf-8"),
+                                 "pyheap_print: error: unrecognized "
+                                 "arguments: --bogus (see --help)\n")
+
+
 class BigFuzzTest(BigFileTestCase):
     """Damaged copies of a file with many sites, read in small chunks, in
     every mode: status 0 or 1, one error line, never a traceback."""
