@@ -310,7 +310,7 @@ class StreamedExportTest(BigFileTestCase):
             for export in ("massif", "json"):
                 for view in ([], ["--depth=2"], ["--filter=*gen.py"],
                              ["--filter=*app*", "--depth=1"],
-                        ["--filter=src/*", "--depth=3"],
+                             ["--filter=src/*", "--depth=3"],
                              ["--threshold=0"] if export == "massif" else
                              ["--filter=no-such-frame"]):
                     args = ["--export=" + export] + view + [path]
