@@ -323,6 +323,28 @@ class StreamedExportTest(BigFileTestCase):
                         if export == "json":
                             json.loads(out.decode("utf-8"))
 
+    def test_snapshots_out_of_order(self):
+        # The format puts snapshots in the order of their samples; a file
+        # that does not is exported from the whole profile read at once.
+        blocks = self.data.split(b"\nsnapshot ")
+        tail = blocks[-1].split(b"end-snapshot\n", 1)
+        self.assertEqual(len(tail), 2)
+        blocks = [blocks[0], tail[0] + b"end-snapshot"] + blocks[1:-1]
+        data = b"\nsnapshot ".join(blocks) + b"\n" + tail[1]
+        self.assertEqual(len(data), len(self.data))
+        firsts = [line for line in data.split(b"\n")
+                  if line.startswith(b"snapshot ")][:2]
+        self.assertGreater(int(firsts[0].split()[1]),
+                           int(firsts[1].split()[1]))
+        path = os.path.join(self.tmp.name, "unordered.out")
+        with open(path, "wb") as f:
+            f.write(data)
+        for args in (["--export=massif", path], ["--export=json", path]):
+            with self.subTest(args=args):
+                status, out, err = self.main(args)
+                self.assertEqual((status, err), (0, b""))
+                self.assertEqual(out.decode("utf-8"), self.in_memory(args))
+
     def test_output_file(self):
         out = os.path.join(self.tmp.name, "x.json")
         status, stdout, err = self.main(["--export=json", "-o", out,
