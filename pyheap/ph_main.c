@@ -170,6 +170,7 @@ static ULong n_reclassified;     /* raw blocks re-filed as python-large */
 static ULong n_stale_blocks;     /* a new block at a live block's address */
 static ULong n_read_faults;      /* guest reads that faulted */
 static ULong n_rawstack_hits;
+static ULong n_rawstack_recent_hits; /* of those, one of the last few */
 static ULong n_rawstack_misses;
 static ULong n_peak_materialisations;
 
@@ -882,11 +883,24 @@ typedef struct _RawStack {
 static VgHashTable *rawstack_table;
 static UInt         rawstack_gen = 1;
 
-/* The last raw stack resolved: allocations come in runs from one place. */
-static UWord last_raw_words[RAW_MAX_WORDS];
-static UInt  last_raw_n_words;
-static UInt  last_raw_gen;
-static UInt  last_raw_kid;
+/* The raw stacks resolved last, tried before the table.  Allocations
+   come in runs from a few places: a loop body that allocates at three
+   instructions goes round them in turn (a raw stack names the
+   instruction, not only the line).  A look-up in the table hashes the
+   whole raw stack; a miss here costs a comparison or two of one word.
+   An entry is valid while its gen is rawstack_gen, like the table's. */
+#define N_RECENT_STACKS 8
+
+typedef struct {
+   UInt  n_words;                     /* 0: empty */
+   UInt  gen;
+   UInt  kid;
+   UWord words[RAW_MAX_WORDS];
+} RecentStack;
+
+static RecentStack recent_stacks[N_RECENT_STACKS];
+static UInt        recent_last;       /* the entry that matched last */
+static UInt        recent_next;       /* the entry to replace next */
 
 /* The innermost frame of thread state TS.  Inside a walk. */
 static Addr current_frame(Addr ts)
@@ -1463,12 +1477,30 @@ static UWord hash_words(const UWord *w, UInt n)
    return h;
 }
 
+/* Raw stacks are compared at every event: word by word (VG_(memcmp)
+   goes byte by byte). */
+static inline Bool words_equal(const UWord *a, const UWord *b, UInt n)
+{
+   UInt i;
+   for (i = 0; i < n; i++)
+      if (a[i] != b[i])
+         return False;
+   return True;
+}
+
+static inline void copy_words(UWord *dst, const UWord *src, UInt n)
+{
+   UInt i;
+   for (i = 0; i < n; i++)
+      dst[i] = src[i];
+}
+
 static Word cmp_rawstack(const void *a, const void *b)
 {
    const RawStack *x = a, *y = b;
    if (x->n_words != y->n_words)
       return 1;
-   return VG_(memcmp)(x->words, y->words, x->n_words * sizeof(UWord)) == 0 ? 0 : 1;
+   return words_equal(x->words, y->words, x->n_words) ? 0 : 1;
 }
 
 /* Interpret raw_words into an interned stack.  Python frames are the
@@ -1496,10 +1528,30 @@ static UInt resolve_raw_stack(void)
 
 static void remember_raw_stack(UInt n_words, UInt kid)
 {
-   VG_(memcpy)(last_raw_words, raw_words, n_words * sizeof(UWord));
-   last_raw_n_words = n_words;
-   last_raw_gen = rawstack_gen;
-   last_raw_kid = kid;
+   RecentStack *r = &recent_stacks[recent_next];
+   copy_words(r->words, raw_words, n_words);
+   r->n_words = n_words;
+   r->gen = rawstack_gen;
+   r->kid = kid;
+   recent_last = recent_next;
+   recent_next = (recent_next + 1) % N_RECENT_STACKS;
+}
+
+/* Is raw_words one of the recent stacks?  Starts with the last match. */
+static inline Bool recent_stack_kid(UInt n_words, UInt *kid)
+{
+   UInt i, j = recent_last;
+   for (i = 0; i < N_RECENT_STACKS; i++) {
+      const RecentStack *r = &recent_stacks[j];
+      if (r->n_words == n_words && r->gen == rawstack_gen
+          && words_equal(r->words, raw_words, n_words)) {
+         recent_last = j;
+         *kid = r->kid;
+         return True;
+      }
+      j = (j + 1) % N_RECENT_STACKS;
+   }
+   return False;
 }
 
 /* The stack of the allocation the running thread is making. */
@@ -1542,18 +1594,18 @@ static UInt capture_stack(ThreadId tid)
  resolve:
    raw_words[0] = raw_n_native;
    n_words = 1 + raw_n_native + 2 * raw_n_py;
-   if (n_words == last_raw_n_words && last_raw_gen == rawstack_gen
-       && VG_(memcmp)(raw_words, last_raw_words, n_words * sizeof(UWord)) == 0) {
+   if (recent_stack_kid(n_words, &kid)) {
       n_rawstack_hits++;
+      n_rawstack_recent_hits++;
       VG_(set_fault_catcher)(saved_catcher);
-      return last_raw_kid;
+      return kid;
    }
    {
       /* Look the raw stack up without allocating. */
       static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
       RawStack *p = (RawStack *)probe_buf;
       p->n_words = n_words;
-      VG_(memcpy)(p->words, raw_words, n_words * sizeof(UWord));
+      copy_words(p->words, raw_words, n_words);
       p->key = hash_words(raw_words, n_words);
       rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
       if (rs != NULL && rs->gen == rawstack_gen) {
@@ -1581,7 +1633,7 @@ static UInt capture_stack(ThreadId tid)
       rs->gen = rawstack_gen;
       rs->kid = kid;
       rs->n_words = n_words;
-      VG_(memcpy)(rs->words, raw_words, n_words * sizeof(UWord));
+      copy_words(rs->words, raw_words, n_words);
       VG_(HT_add_node)(rawstack_table, rs);
       remember_raw_stack(n_words, kid);
    }
@@ -1624,9 +1676,12 @@ static void unrecord_block(const Block *b)
 
 static void record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
 {
-   UInt kid = capture_stack(tid);
    Block old, copy, *b;
    Int had_old;
+   UInt kid;
+
+   ph_bt_prefetch(&block_table, p);    /* loads while the stack is walked */
+   kid = capture_stack(tid);
 
    if (py_finalizing && !exit_snap_taken)
       take_exit_snapshot();
@@ -1905,7 +1960,7 @@ static void py_forget(Addr p)
 {
    Block *b = ph_bt_lookup(&block_table, p), gone;
    if (b != NULL && b->cls == ClsPymalloc) {
-      ph_bt_remove(&block_table, p, &gone);
+      ph_bt_remove_slot(&block_table, b, &gone);
       unrecord_block(&gone);
    }
 }
@@ -2587,8 +2642,9 @@ static void ph_fini(Int exit_status)
                 n_reclassified, n_stale_blocks);
       VG_(dmsg)("pyheap: stacks %u, frames %lu, strings %lu\n", n_stacks - 1,
                 VG_(sizeXA)(frames), VG_(sizeXA)(strs));
-      VG_(dmsg)("pyheap: raw stack cache hits %llu, misses %llu; read faults %llu\n",
-                n_rawstack_hits, n_rawstack_misses, n_read_faults);
+      VG_(dmsg)("pyheap: raw stack cache hits %llu (%llu recent ones), misses %llu; "
+                "read faults %llu\n", n_rawstack_hits, n_rawstack_recent_hits,
+                n_rawstack_misses, n_read_faults);
       VG_(dmsg)("pyheap: peak materialisations %llu\n", n_peak_materialisations);
    }
    if (py_hooks == PH_HOOKS_INSTALLED && py_registered && n_py_events == 0)
