@@ -22,7 +22,6 @@
 import atexit
 import os
 import shutil
-import subprocess
 import tempfile
 
 import support
@@ -63,21 +62,6 @@ EXPECTED = {
 }
 
 
-def build_extension(workdir):
-    """Compile tests/programs/pymemext.c into WORKDIR; None if Python.h is missing."""
-    include = subprocess.run(
-        [support.python(), "-c",
-         "import sysconfig; print(sysconfig.get_paths()['include'])"],
-        stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
-    if not os.path.exists(os.path.join(include, "Python.h")):
-        return None
-    out = os.path.join(workdir, "pymemext.so")
-    subprocess.run(["gcc", "-shared", "-fPIC", "-g", "-O0", "-I", include,
-                    os.path.join(support.PROGRAMS, "pymemext.c"), "-o", out],
-                   check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return out
-
-
 class EventsTest(support.ToolTestCase):
     """PyMem_Malloc/Realloc/Free from C, as the tool records them."""
 
@@ -91,7 +75,7 @@ class EventsTest(support.ToolTestCase):
         if native not in self._runs:
             run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
             atexit.register(shutil.rmtree, run_dir, True)
-            if build_extension(run_dir) is None:
+            if support.build_extension(run_dir, "pymemext") is None:
                 self.skipTest("Python.h of %s is not installed" % support.python())
             path = os.path.join(run_dir, "prog.py")
             with open(path, "w") as f:
