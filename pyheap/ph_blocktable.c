@@ -79,6 +79,11 @@ PhBlock *ph_bt_lookup(const PhBlockTable *t, unsigned long addr)
    }
 }
 
+void ph_bt_prefetch(const PhBlockTable *t, unsigned long addr)
+{
+   __builtin_prefetch(&t->slots[home_slot(t, addr)], 1);
+}
+
 static void grow(PhBlockTable *t)
 {
    PhBlock *old = t->slots;
@@ -126,17 +131,10 @@ PhBlock *ph_bt_insert(PhBlockTable *t, unsigned long addr, PhBlock *old, int *ha
    return b;
 }
 
-int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out)
+static void remove_at(PhBlockTable *t, unsigned long i, PhBlock *out)
 {
-   unsigned long i = home_slot(t, addr), j, k;
+   unsigned long j, k;
 
-   for (;;) {
-      if (t->slots[i].addr == addr)
-         break;
-      if (t->slots[i].addr == 0)
-         return 0;
-      i = (i + 1) & t->mask;
-   }
    *out = t->slots[i];
    t->n_live--;
    /* Shift back every following entry of the run that may move into the
@@ -153,5 +151,24 @@ int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out)
       }
    }
    t->slots[i].addr = 0;
+}
+
+int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out)
+{
+   unsigned long i = home_slot(t, addr);
+
+   for (;;) {
+      if (t->slots[i].addr == addr)
+         break;
+      if (t->slots[i].addr == 0)
+         return 0;
+      i = (i + 1) & t->mask;
+   }
+   remove_at(t, i, out);
    return 1;
+}
+
+void ph_bt_remove_slot(PhBlockTable *t, PhBlock *slot, PhBlock *out)
+{
+   remove_at(t, (unsigned long)(slot - t->slots), out);
 }

@@ -34,6 +34,11 @@ void ph_bt_init(PhBlockTable *t, PhAllocFn alloc, PhFreeFn free_fn);
    or remove. */
 PhBlock *ph_bt_lookup(const PhBlockTable *t, unsigned long addr);
 
+/* Start loading the slot where a search for ADDR begins.  The table is
+   far bigger than the caches: a caller with other work to do before it
+   inserts ADDR hides the cache miss behind that work. */
+void ph_bt_prefetch(const PhBlockTable *t, unsigned long addr);
+
 /* Add a block at ADDR (not 0) and return its slot, fields other than addr
    zeroed.  If a block already lives at ADDR, it is copied to *OLD, replaced,
    and 1 is stored in *HAD_OLD (else 0). */
@@ -41,5 +46,9 @@ PhBlock *ph_bt_insert(PhBlockTable *t, unsigned long addr, PhBlock *old, int *ha
 
 /* Remove the block at ADDR, copying it to *OUT.  Returns 1 if there was one. */
 int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out);
+
+/* Remove the block in SLOT, as returned by ph_bt_lookup (no search again),
+   copying it to *OUT. */
+void ph_bt_remove_slot(PhBlockTable *t, PhBlock *slot, PhBlock *out);
 
 #endif /* PH_BLOCKTABLE_H */

@@ -25,7 +25,9 @@
      malloc replacement, as massif does).  The block is recorded as class
      "raw" with the stack of the thread that asked for it.
    - pyheap's preload (ph_preload.c) wraps CPython's MEM and OBJ allocator
-     domains and its arena allocator (PEP 445) and reports each call with a
+     domains and its arena allocator (PEP 445) and reports each call: the
+     frequent ones by calling an empty function that the instrumentation
+     intercepts (see "Events from the preload"), the rare ones with a
      client request.  A Python-domain block that is not already a live
      malloc block was served by pymalloc inside an arena: class "pymalloc".
      One that is a live malloc block fell through to malloc (a request over
@@ -71,7 +73,9 @@
 #include "pub_tool_stacktrace.h"
 #include "pub_tool_threadstate.h"
 #include "pub_tool_tooliface.h"
+#include "pub_tool_transtab.h"
 #include "pub_tool_xarray.h"
+#include "libvex_guest_amd64.h"
 
 #include "ph_blocktable.h"
 #include "ph_clreq.h"
@@ -176,10 +180,12 @@ static void ph_print_debug_usage(void)
 static ULong n_allocs;           /* malloc-family allocations */
 static ULong n_frees;
 static ULong n_py_events;        /* reports from the Python hooks */
+static ULong n_bad_events;       /* events with an unknown operation */
 static ULong n_reclassified;     /* raw blocks re-filed as python-large */
 static ULong n_stale_blocks;     /* a new block at a live block's address */
 static ULong n_read_faults;      /* guest reads that faulted */
 static ULong n_rawstack_hits;
+static ULong n_rawstack_recent_hits; /* of those, one of the last few */
 static ULong n_rawstack_misses;
 static ULong n_peak_materialisations;
 
@@ -919,11 +925,24 @@ typedef struct _RawStack {
 static VgHashTable *rawstack_table;
 static UInt         rawstack_gen = 1;
 
-/* The last raw stack resolved: allocations come in runs from one place. */
-static UWord last_raw_words[RAW_MAX_WORDS];
-static UInt  last_raw_n_words;
-static UInt  last_raw_gen;
-static UInt  last_raw_kid;
+/* The raw stacks resolved last, tried before the table.  Allocations
+   come in runs from a few places: a loop body that allocates at three
+   instructions goes round them in turn (a raw stack names the
+   instruction, not only the line).  A look-up in the table hashes the
+   whole raw stack; a miss here costs a comparison or two of one word.
+   An entry is valid while its gen is rawstack_gen, like the table's. */
+#define N_RECENT_STACKS 8
+
+typedef struct {
+   UInt  n_words;                     /* 0: empty */
+   UInt  gen;
+   UInt  kid;
+   UWord words[RAW_MAX_WORDS];
+} RecentStack;
+
+static RecentStack recent_stacks[N_RECENT_STACKS];
+static UInt        recent_last;       /* the entry that matched last */
+static UInt        recent_next;       /* the entry to replace next */
 
 /* The innermost frame of thread state TS.  Inside a walk. */
 static Addr current_frame(Addr ts)
@@ -1611,12 +1630,30 @@ static UWord hash_words(const UWord *w, UInt n)
    return h;
 }
 
+/* Raw stacks are compared at every event: word by word (VG_(memcmp)
+   goes byte by byte). */
+static inline Bool words_equal(const UWord *a, const UWord *b, UInt n)
+{
+   UInt i;
+   for (i = 0; i < n; i++)
+      if (a[i] != b[i])
+         return False;
+   return True;
+}
+
+static inline void copy_words(UWord *dst, const UWord *src, UInt n)
+{
+   UInt i;
+   for (i = 0; i < n; i++)
+      dst[i] = src[i];
+}
+
 static Word cmp_rawstack(const void *a, const void *b)
 {
    const RawStack *x = a, *y = b;
    if (x->n_words != y->n_words)
       return 1;
-   return VG_(memcmp)(x->words, y->words, x->n_words * sizeof(UWord)) == 0 ? 0 : 1;
+   return words_equal(x->words, y->words, x->n_words) ? 0 : 1;
 }
 
 /* Interpret raw_words into an interned stack.  Python frames are the
@@ -1644,10 +1681,30 @@ static UInt resolve_raw_stack(void)
 
 static void remember_raw_stack(UInt n_words, UInt kid)
 {
-   VG_(memcpy)(last_raw_words, raw_words, n_words * sizeof(UWord));
-   last_raw_n_words = n_words;
-   last_raw_gen = rawstack_gen;
-   last_raw_kid = kid;
+   RecentStack *r = &recent_stacks[recent_next];
+   copy_words(r->words, raw_words, n_words);
+   r->n_words = n_words;
+   r->gen = rawstack_gen;
+   r->kid = kid;
+   recent_last = recent_next;
+   recent_next = (recent_next + 1) % N_RECENT_STACKS;
+}
+
+/* Is raw_words one of the recent stacks?  Starts with the last match. */
+static inline Bool recent_stack_kid(UInt n_words, UInt *kid)
+{
+   UInt i, j = recent_last;
+   for (i = 0; i < N_RECENT_STACKS; i++) {
+      const RecentStack *r = &recent_stacks[j];
+      if (r->n_words == n_words && r->gen == rawstack_gen
+          && words_equal(r->words, raw_words, n_words)) {
+         recent_last = j;
+         *kid = r->kid;
+         return True;
+      }
+      j = (j + 1) % N_RECENT_STACKS;
+   }
+   return False;
 }
 
 /* The stack of the allocation the running thread is making. */
@@ -1690,18 +1747,18 @@ static UInt capture_stack(ThreadId tid)
  resolve:
    raw_words[0] = raw_n_native;
    n_words = 1 + raw_n_native + 2 * raw_n_py;
-   if (n_words == last_raw_n_words && last_raw_gen == rawstack_gen
-       && VG_(memcmp)(raw_words, last_raw_words, n_words * sizeof(UWord)) == 0) {
+   if (recent_stack_kid(n_words, &kid)) {
       n_rawstack_hits++;
+      n_rawstack_recent_hits++;
       VG_(set_fault_catcher)(saved_catcher);
-      return last_raw_kid;
+      return kid;
    }
    {
       /* Look the raw stack up without allocating. */
       static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
       RawStack *p = (RawStack *)probe_buf;
       p->n_words = n_words;
-      VG_(memcpy)(p->words, raw_words, n_words * sizeof(UWord));
+      copy_words(p->words, raw_words, n_words);
       p->key = hash_words(raw_words, n_words);
       rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
       if (rs != NULL && rs->gen == rawstack_gen) {
@@ -1729,7 +1786,7 @@ static UInt capture_stack(ThreadId tid)
       rs->gen = rawstack_gen;
       rs->kid = kid;
       rs->n_words = n_words;
-      VG_(memcpy)(rs->words, raw_words, n_words * sizeof(UWord));
+      copy_words(rs->words, raw_words, n_words);
       VG_(HT_add_node)(rawstack_table, rs);
       remember_raw_stack(n_words, kid);
    }
@@ -1772,9 +1829,12 @@ static void unrecord_block(const Block *b)
 
 static void record_block(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
 {
-   UInt kid = capture_stack(tid);
    Block old, copy, *b;
    Int had_old;
+   UInt kid;
+
+   ph_bt_prefetch(&block_table, p);    /* loads while the stack is walked */
+   kid = capture_stack(tid);
 
    if (py_finalizing && !exit_snap_taken)
       take_exit_snapshot();
@@ -2053,7 +2113,7 @@ static void py_forget(Addr p)
 {
    Block *b = ph_bt_lookup(&block_table, p), gone;
    if (b != NULL && b->cls == ClsPymalloc) {
-      ph_bt_remove(&block_table, p, &gone);
+      ph_bt_remove_slot(&block_table, b, &gone);
       unrecord_block(&gone);
    }
 }
@@ -2071,6 +2131,81 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
    if (p_old != 0)
       py_forget(p_old);
    py_alloc(tid, p_new, szB);
+}
+
+/* Events from the preload.
+
+   The domain hooks report through ph_event, an empty guest function (a
+   bare `ret`, ph_preload.c), rather than through client requests: a
+   client request leaves generated code, goes through the scheduler and
+   comes back, ~70 ns an event, which on an allocation-heavy program was
+   a third of the tool's time.  The preload tells us the function's
+   address first thing (PH_REQ_EVENT_FN); from then on ph_instrument puts
+   a dirty call to ph_event_handler at every IMark with that address,
+   reading the argument registers.  The hooks call ph_event at the points
+   where they used to make their client requests (after an allocation
+   returned, before a free), so the events arrive in the same order.
+
+   The handler runs inside generated code, which changes two things.
+
+   - The stack walk reads guest memory with the fault catcher set.  The
+     core asserts that no catcher is set while generated code runs
+     (VG_(in_generated_code)); a fault here is our own read, not the
+     program's, so the flag is cleared for the handler's duration and put
+     back after.  The signal mask and the dispatcher are not affected: the
+     catcher unblocks the signal and jumps back into the handler's own
+     frames (capture_stack).  One thing does not come back by itself: the
+     kernel runs a signal handler with a fresh FPU state (x87 control word
+     0x37F), and jumping out of the handler skips the sigreturn that would
+     restore ours.  The dispatcher checks on its way out that generated
+     code left the x87 and SSE control words as it set them, and stops
+     Valgrind ("host state invariant failure") if not.  So the handler
+     saves both on entry and puts them back when a read faulted.
+   - The guest state is up to date only where the IR says so: the dirty
+     call declares that it reads RIP, RSP and RBP, so VEX writes them back
+     before the call and the native unwinder starts from the right frame
+     (ph_event's entry, in the preload, which the native walk skips). */
+static Addr event_fn_addr;          /* ph_event's entry, or 0: not known yet */
+
+/* The core's "a fault now is the guest's" flag (pub_core_scheduler.h). */
+extern Bool VG_(in_generated_code);
+
+static void ph_event_handler(UWord op, UWord domain, UWord a, UWord b, UWord c)
+{
+   ThreadId tid = VG_(get_running_tid)();
+   Bool in_gen = VG_(in_generated_code);
+   ULong faults = n_read_faults;
+   UShort fpu_cw;
+   UInt sse_csr;
+
+   __asm__ __volatile__("fnstcw %0\n\tstmxcsr %1" : "=m"(fpu_cw), "=m"(sse_csr));
+   VG_(in_generated_code) = False;
+   switch (op) {
+   case PH_EV_PY_ALLOC:
+      py_alloc(tid, a, b);
+      break;
+   case PH_EV_PY_FREE:
+      py_free(a);
+      break;
+   case PH_EV_PY_REALLOC:
+      py_realloc(tid, a, b, c);
+      break;
+   default:
+      n_bad_events++;
+      break;
+   }
+   if (n_read_faults != faults)
+      __asm__ __volatile__("fldcw %0\n\tldmxcsr %1" : : "m"(fpu_cw), "m"(sse_csr));
+   VG_(in_generated_code) = in_gen;
+}
+
+static void set_event_fn(Addr a, UWord abi)
+{
+   if (abi != PH_EVENT_ABI || a == 0 || event_fn_addr != 0)
+      return;
+   event_fn_addr = a;
+   /* A translation made before now has no call to the handler. */
+   VG_(discard_translations_safely)(a, 1, "pyheap event function");
 }
 
 static void arena_alloc(Addr p, SizeT szB)
@@ -2228,6 +2363,11 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
    case PH_REQ_PY_REGISTER:
       py_register(arg[1]);
       return True;
+   case PH_REQ_EVENT_FN:
+      set_event_fn(arg[1], arg[2]);
+      return True;
+   /* The same reports as the events: the preload no longer sends them,
+      but they still mean what they meant. */
    case PH_REQ_PY_ALLOC:
       py_alloc(tid, arg[2], arg[3]);
       return True;
@@ -2269,6 +2409,58 @@ static void add_instr_count(IRSB *sb, Int n)
    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, counter, IRExpr_RdTmp(t2)));
 }
 
+/* At the entry of the preload's event function (see "Events from the
+   preload"): call the handler with the five argument registers.  Dirty
+   call arguments must be flat, hence the temps.  VEX chases calls, so the
+   entry is usually in the middle of a superblock: every IMark is checked,
+   not only the first.  The function is a bare `ret`, which ends the
+   superblock, so no later write to the argument registers can have been
+   folded into the ones we read. */
+static Bool is_event_imark(const IRStmt *st)
+{
+   return event_fn_addr != 0 && st != NULL && st->tag == Ist_IMark
+          && st->Ist.IMark.addr == event_fn_addr;
+}
+
+static void add_event_call(IRSB *sb)
+{
+   static const Int arg_offB[5] = {
+      offsetof(VexGuestAMD64State, guest_RDI),
+      offsetof(VexGuestAMD64State, guest_RSI),
+      offsetof(VexGuestAMD64State, guest_RDX),
+      offsetof(VexGuestAMD64State, guest_RCX),
+      offsetof(VexGuestAMD64State, guest_R8),
+   };
+   static const Int unwind_offB[3] = {
+      offsetof(VexGuestAMD64State, guest_RIP),
+      offsetof(VexGuestAMD64State, guest_RSP),
+      offsetof(VexGuestAMD64State, guest_RBP),
+   };
+   IRExpr *args[5];
+   IRDirty *di;
+   Int i;
+
+   for (i = 0; i < 5; i++) {
+      IRTemp t = newIRTemp(sb->tyenv, Ity_I64);
+      addStmtToIRSB(sb, IRStmt_WrTmp(t, IRExpr_Get(arg_offB[i], Ity_I64)));
+      args[i] = IRExpr_RdTmp(t);
+   }
+   /* The instruction's own IP, as VEX would write it, so that the native
+      unwinder sees a consistent RIP/RSP pair: ph_event's entry. */
+   addStmtToIRSB(sb, IRStmt_Put(unwind_offB[0], mkIRExpr_HWord(event_fn_addr)));
+   di = unsafeIRDirty_0_N(0, "ph_event_handler",
+                          VG_(fnptr_to_fnentry)(&ph_event_handler),
+                          mkIRExprVec_5(args[0], args[1], args[2], args[3], args[4]));
+   di->nFxState = 3;
+   VG_(memset)(&di->fxState, 0, sizeof(di->fxState));
+   for (i = 0; i < 3; i++) {
+      di->fxState[i].fx = Ifx_Read;
+      di->fxState[i].offset = unwind_offB[i];
+      di->fxState[i].size = sizeof(ULong);
+   }
+   addStmtToIRSB(sb, IRStmt_Dirty(di));
+}
+
 static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
                            const VexGuestLayout *layout,
                            const VexGuestExtents *vge,
@@ -2276,24 +2468,41 @@ static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
                            IRType gWordTy, IRType hWordTy)
 {
    IRSB *sb_out;
+   Bool count = clo_time_unit == TimeI;
    Int i, n = 0;
 
-   if (clo_time_unit != TimeI)
-      return sb_in;
+   if (!count) {
+      /* Only the event function needs anything: leave other code alone. */
+      for (i = 0; i < sb_in->stmts_used; i++)
+         if (is_event_imark(sb_in->stmts[i]))
+            break;
+      if (i == sb_in->stmts_used)
+         return sb_in;
+   }
    sb_out = deepCopyIRSBExceptStmts(sb_in);
    for (i = 0; i < sb_in->stmts_used; i++) {
       IRStmt *st = sb_in->stmts[i];
       if (st == NULL || st->tag == Ist_NoOp)
          continue;
+      if (is_event_imark(st)) {
+         /* The handler reads the time: count what ran before it. */
+         if (count && n > 0)
+            add_instr_count(sb_out, n);
+         n = 1;
+         addStmtToIRSB(sb_out, st);
+         add_event_call(sb_out);
+         continue;
+      }
       if (st->tag == Ist_IMark) {
          n++;
       } else if (st->tag == Ist_Exit && n > 0) {
-         add_instr_count(sb_out, n);
+         if (count)
+            add_instr_count(sb_out, n);
          n = 0;
       }
       addStmtToIRSB(sb_out, st);
    }
-   if (n > 0)
+   if (count && n > 0)
       add_instr_count(sb_out, n);
    return sb_out;
 }
@@ -2976,14 +3185,15 @@ static void ph_fini(Int exit_status)
    HChar *path = write_profile();
 
    if (VG_(clo_stats)) {
-      VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu\n",
-                n_allocs, n_frees, n_py_events);
+      VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu "
+                "(bad %llu)\n", n_allocs, n_frees, n_py_events, n_bad_events);
       VG_(dmsg)("pyheap: re-filed as python-large %llu, stale blocks %llu\n",
                 n_reclassified, n_stale_blocks);
       VG_(dmsg)("pyheap: stacks %u, frames %lu, strings %lu\n", n_stacks - 1,
                 VG_(sizeXA)(frames), VG_(sizeXA)(strs));
-      VG_(dmsg)("pyheap: raw stack cache hits %llu, misses %llu; read faults %llu\n",
-                n_rawstack_hits, n_rawstack_misses, n_read_faults);
+      VG_(dmsg)("pyheap: raw stack cache hits %llu (%llu recent ones), misses %llu; "
+                "read faults %llu\n", n_rawstack_hits, n_rawstack_recent_hits,
+                n_rawstack_misses, n_read_faults);
       VG_(dmsg)("pyheap: peak materialisations %llu\n", n_peak_materialisations);
    }
    if (py_hooks == PH_HOOKS_INSTALLED && py_registered && n_py_events == 0)

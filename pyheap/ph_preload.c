@@ -12,7 +12,8 @@
    allocator installed with PyMem_SetAllocator (PEP 445) sees every call.
 
    The hooks call the allocator they replaced and then tell the tool what
-   happened with a client request.  They do not try to classify: a request
+   happened, by calling ph_event (below), which the tool intercepts.  They
+   do not try to classify: a request
    over 512 bytes falls through pymalloc to malloc, which Valgrind has
    redirected to the tool, so the tool sees that malloc first (as a raw block)
    and re-files it as python-large when the hook's report names the same
@@ -76,6 +77,27 @@ typedef struct {
    PhMemAllocatorEx orig;
 } PhDomainHook;
 
+/* The event function: a bare `ret` that the tool instruments (see
+   ph_clreq.h).  It is written in assembly on purpose.  A C function with
+   an empty body is not enough: GCC deletes calls to it (even a noinline
+   one), and a body that did anything with the argument registers would
+   let VEX, which removes register writes that are overwritten later in
+   the same superblock before the tool sees the code, hide the arguments
+   from the tool.  The CFI lets the tool's stack unwinder step out of it.
+   Hidden, so that the hooks call it directly, not through the PLT. */
+PH_LOCAL void ph_event(unsigned long op, unsigned long domain, unsigned long a,
+                       unsigned long b, unsigned long c);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl ph_event\n"
+        ".hidden ph_event\n"
+        ".type ph_event, @function\n"
+        "ph_event:\n"
+        ".cfi_startproc\n"
+        "\tret\n"
+        ".cfi_endproc\n"
+        ".size ph_event, .-ph_event\n");
+
 static PhDomainHook hook_mem = { PH_DOMAIN_MEM, { 0 } };
 static PhDomainHook hook_obj = { PH_DOMAIN_OBJ, { 0 } };
 static PhArenaAllocator arena_orig;
@@ -86,7 +108,7 @@ static void *hook_malloc(void *ctx, size_t size)
    PhDomainHook *h = ctx;
    void *p = h->orig.malloc(h->orig.ctx, size);
    if (p != NULL)
-      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_ALLOC, h->domain, p, size, 0, 0);
+      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, size, 0);
    return p;
 }
 
@@ -96,8 +118,7 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
    void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
    /* The allocator returned a block, so nelem * elsize did not overflow. */
    if (p != NULL)
-      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_ALLOC, h->domain, p,
-                                      nelem * elsize, 0, 0);
+      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, nelem * elsize, 0);
    return p;
 }
 
@@ -107,8 +128,8 @@ static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
    void *p = h->orig.realloc(h->orig.ctx, ptr, new_size);
    /* On failure the old block is untouched: nothing to report. */
    if (p != NULL)
-      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_REALLOC, h->domain, ptr, p,
-                                      new_size, 0);
+      ph_event(PH_EV_PY_REALLOC, h->domain, (unsigned long)ptr, (unsigned long)p,
+               new_size);
    return p;
 }
 
@@ -116,7 +137,7 @@ static void hook_free(void *ctx, void *ptr)
 {
    PhDomainHook *h = ctx;
    if (ptr != NULL)
-      VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_PY_FREE, h->domain, ptr, 0, 0, 0);
+      ph_event(PH_EV_PY_FREE, h->domain, (unsigned long)ptr, 0, 0);
    h->orig.free(h->orig.ctx, ptr);
 }
 
@@ -183,6 +204,8 @@ static void ph_preload_init(void)
 
    if (!RUNNING_ON_VALGRIND)
       return;
+   /* First, before any hook can call it. */
+   VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_EVENT_FN, ph_event, PH_EVENT_ABI, 0, 0, 0);
    py_get_allocator = (GetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_GetAllocator");
    py_set_allocator = (SetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_SetAllocator");
    get_arena = (GetArenaFn)dlsym(PH_RTLD_DEFAULT, "PyObject_GetArenaAllocator");

@@ -112,6 +112,22 @@ def marker_lines(source):
     return lines
 
 
+def build_extension(workdir, name):
+    """Compile tests/programs/NAME.c, a C extension module, into WORKDIR/NAME.so
+    against the profiled interpreter's headers (-g -O0, so that native frames
+    have file:line); None if its Python.h is not installed."""
+    include = subprocess.run(
+        [python(), "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+        stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
+    if not os.path.exists(os.path.join(include, "Python.h")):
+        return None
+    out = os.path.join(workdir, name + ".so")
+    subprocess.run(["gcc", "-shared", "-fPIC", "-g", "-O0", "-I", include,
+                    os.path.join(PROGRAMS, name + ".c"), "-o", out],
+                   check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return out
+
+
 def tool_built():
     return os.path.exists(LAUNCHER) and os.path.exists(
         os.path.join(BUILDDIR, "stage", "pyheap-amd64-linux"))

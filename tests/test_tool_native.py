@@ -17,7 +17,6 @@ import atexit
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 
 import support
@@ -59,17 +58,7 @@ LEAK_BYTES = 1234567
 
 def build_extension(workdir):
     """Compile tests/programs/leakext.c into WORKDIR/leakext.so; None if Python.h is missing."""
-    include = subprocess.run(
-        [support.python(), "-c",
-         "import sysconfig; print(sysconfig.get_paths()['include'])"],
-        stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.strip()
-    if not os.path.exists(os.path.join(include, "Python.h")):
-        return None
-    out = os.path.join(workdir, "leakext.so")
-    subprocess.run(["gcc", "-shared", "-fPIC", "-g", "-O0", "-I", include,
-                    os.path.join(support.PROGRAMS, "leakext.c"), "-o", out],
-                   check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return out
+    return support.build_extension(workdir, "leakext")
 
 
 class NativeTest(support.ToolTestCase):

@@ -65,7 +65,17 @@ int main(void)
             live++;
          ref_size[k] = op + 1;
       } else if (r < 90) {
-         int found = ph_bt_remove(&t, keys[k], &out);
+         /* Half of the removals by address, half by the slot a look-up
+            returned. */
+         int found;
+         if (r < 80) {
+            found = ph_bt_remove(&t, keys[k], &out);
+         } else {
+            PhBlock *b = ph_bt_lookup(&t, keys[k]);
+            found = b != NULL;
+            if (b)
+               ph_bt_remove_slot(&t, b, &out);
+         }
          if (found != (ref_size[k] != 0) || (found && (out.szB != ref_size[k]
                                                       || out.kid != k)))
             mismatches++;
