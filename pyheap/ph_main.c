@@ -1757,9 +1757,12 @@ static void *ph_calloc(ThreadId tid, SizeT m, SizeT szB)
    return alloc_and_record(tid, m * szB, VG_(clo_alignment), True);
 }
 
-#if defined(PH_MALLOC_API_ALIGNED_KIND)
-static void *ph_memalign(ThreadId tid, SizeT align, SizeT orig_align, SizeT szB,
-                         AlignedAllocKind kind)
+/* Valgrind 3.21 gave memalign and aligned new one more argument: the
+   alignment the program asked for, before the core rounded it up to what
+   it can serve (configure finds out which interface these headers have).
+   pyheap records the block it hands out, so it needs only the served one. */
+#if defined(PH_MALLOC_API_ORIG_ALIGN)
+static void *ph_memalign(ThreadId tid, SizeT align, SizeT orig_align, SizeT szB)
 {
    return alloc_and_record(tid, szB, align, False);
 }
