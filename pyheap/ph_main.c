@@ -1958,6 +1958,8 @@ static void arena_free(Addr p)
 static void py_register(Addr info_addr)
 {
    PhPyInfo info;
+   /* Why the interpreter cannot be read: one warning line says it all. */
+   const HChar *why = "not supported";
    VG_(memset)(&info, 0, sizeof info);
    saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
    if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
@@ -1991,8 +1993,7 @@ static void py_register(Addr info_addr)
       if (rc == PH_DO_OK)
          py = &from_runtime;
       else
-         VG_(umsg)("pyheap: warning: cannot read this interpreter's debug offsets: "
-                   "%s\n", ph_debug_offsets_strerror(rc));
+         why = ph_debug_offsets_strerror(rc);
    }
    if (py == NULL || py_runtime == 0) {
       py = NULL;
@@ -2000,10 +2001,10 @@ static void py_register(Addr info_addr)
          VG_(umsg)("pyheap: warning: this Python is older than 3.11 and not "
                    "supported: profiling native frames only\n");
       else
-         VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu is not supported: "
+         VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu: %s: "
                    "profiling native frames only\n",
                    (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
-                   (py_version_hex >> 8) & 0xff);
+                   (py_version_hex >> 8) & 0xff, why);
    }
 }
 

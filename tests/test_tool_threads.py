@@ -39,6 +39,12 @@ libc.malloc.restype = ctypes.c_void_p
 libc.malloc.argtypes = [ctypes.c_size_t]
 ROUNDS = 12
 RAW = {"alpha": 3001, "beta": 5003}
+# The items' sizes and suffixes are made here, not on the workers' lines:
+# a temporary int made there and freed could stay in 3.14+'s int free
+# list, live and filed under that line, as much as free-list state allows
+# -- which differs from run to run once two threads interleave.
+SUFFIXES = [[str(r * 1000 + i) for i in range(250)] for r in range(ROUNDS)]
+SIZES = [[700 + 13 * i + r for i in range(40)] for r in range(ROUNDS)]
 step = threading.Barrier(2)
 ready = threading.Barrier(3)
 finish = threading.Barrier(3)
@@ -48,7 +54,7 @@ RESULT = {}
 def worker_alpha():
     items, raw = [], []
     for r in range(ROUNDS):
-        items += ["a" * 120 + str(r * 1000 + i) for i in range(250)]   # LINE:alpha
+        items += ["a" * 120 + suffix for suffix in SUFFIXES[r]]        # LINE:alpha
         raw.append(libc.malloc(RAW["alpha"] + r))                       # LINE:alpha_raw
         step.wait()
     RESULT["alpha"] = items
@@ -60,7 +66,7 @@ def worker_alpha():
 def worker_beta():
     items, raw = [], []
     for r in range(ROUNDS):
-        items += [bytes(700 + 13 * i + r) for i in range(40)]           # LINE:beta
+        items += [bytes(size) for size in SIZES[r]]                     # LINE:beta
         raw.append(libc.malloc(RAW["beta"] + r))                        # LINE:beta_raw
         step.wait()
     RESULT["beta"] = items
