@@ -1995,6 +1995,8 @@ static void py_register(Addr info_addr)
       else
          why = ph_debug_offsets_strerror(rc);
    }
+   if (py_runtime == 0)
+      why = "_PyRuntime was not found";
    if (py == NULL || py_runtime == 0) {
       py = NULL;
       if (py_version_hex == 0)
