@@ -14,6 +14,7 @@
 #   Debian suite ships one, so this is skipped unless one is given.
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -23,18 +24,24 @@ import sysconfig
 import support
 
 SCRIPT = r'''
+import json
+import os
 import sys
 
 
 def build():
     out = []
     for i in range(5):
-        out.append(bytearray(200000 + i))                           # LINE:big
+        out.append(bytes(200000 + i))                               # LINE:big
     return out
 
 
 keep = build()
 words = ["w%d" % i * 4 for i in range(3000)]                        # LINE:words
+# A bytes object is one block of exactly sys.getsizeof() bytes (not a GC
+# object; header and payload in one allocation, whatever the version).
+with open(os.path.join(os.path.dirname(__file__), "facts.json"), "w") as f:
+    json.dump({"big": sum(sys.getsizeof(b) for b in keep)}, f)
 '''
 
 WARNING = re.compile(r"^==\d+== pyheap: warning: (.*)$")
@@ -110,12 +117,12 @@ class EmbedTest(support.ToolTestCase):
         self.assertEqual(meta["hooks"], "installed")
         lines = support.marker_lines(SCRIPT)
         rows = support.viewer_json(res.outfile, at="exit")
+        with open(os.path.join(self.workdir, "facts.json")) as f:
+            facts = json.load(f)
         big = support.rows_at(rows, "script.py", lines["big"])
-        # Five bytearrays: the object (pymalloc) and its buffer
-        # (python-large) each; the buffers are 200000 + i bytes plus the
-        # terminating NUL.
-        self.assertEqual(sum(r["by_class"]["python-large"] for r in big),
-                         sum(200000 + i + 1 for i in range(5)), big)
+        # Five bytes objects over 512 bytes: python-large, exactly.
+        self.assertEqual(sum(r["by_class"]["python-large"] for r in big), facts["big"], big)
+        self.assertEqual(sum(r["by_class"]["raw"] for r in big), 0, big)
         self.assertEqual([r["function"] for r in big], ["build"], big)
         words = support.rows_at(rows, "script.py", lines["words"])
         self.assertEqual(len(words), 1, words)
