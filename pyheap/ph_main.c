@@ -42,14 +42,18 @@
      date at every event, so a detailed snapshot is a copy of the non-zero
      entries.  The peak is exact: see "The exact peak".
    - At exit everything is written to one file (docs/file-format.md).
+   - Iteration marks (pyheap.mark, PYHEAP_MARK) and gdb monitor commands
+     (vgdb: snapshot, detailed_snapshot, growth) find what grows.
 */
 
 #include "config.h"
 #include "pub_tool_basics.h"
 #include "pub_tool_vki.h"
+#include "pub_tool_vkiscnums.h"
 #include "pub_tool_aspacemgr.h"
 #include "pub_tool_clientstate.h"
 #include "pub_tool_debuginfo.h"
+#include "pub_tool_gdbserver.h"
 #include "pub_tool_hashtable.h"
 #include "pub_tool_libcassert.h"
 #include "pub_tool_libcbase.h"
@@ -92,6 +96,8 @@ static Int          clo_depth         = 30;
 static Bool         clo_native        = False;
 static Int          clo_max_snapshots = 100;
 static Int          clo_detailed_freq = 10;
+static Int          clo_mark_window   = 8;
+static Int          clo_max_mark_snapshots = 1000;
 
 /* The tool options as given, for the output file's header. */
 static XArray *given_options;            /* of HChar */
@@ -118,6 +124,8 @@ static Bool ph_process_cmd_line_option(const HChar *arg)
    else if VG_BOOL_CLO(arg, "--native", clo_native) {}
    else if VG_BINT_CLO(arg, "--max-snapshots", clo_max_snapshots, 10, 1000) {}
    else if VG_BINT_CLO(arg, "--detailed-freq", clo_detailed_freq, 1, 1000000) {}
+   else if VG_BINT_CLO(arg, "--mark-window", clo_mark_window, 1, 1000) {}
+   else if VG_BINT_CLO(arg, "--max-mark-snapshots", clo_max_mark_snapshots, 1, 1000000) {}
    else if VG_STR_CLO(arg, "--time-unit", tmp_str) {
       VG_(fmsg_bad_option)(arg, "--time-unit takes i, ms or B, not '%s'\n", tmp_str);
    }
@@ -143,8 +151,15 @@ static void ph_print_usage(void)
 "                              frames of each allocation [no]\n"
 "    --max-snapshots=<number>  time-series samples kept (10..1000) [100]\n"
 "    --detailed-freq=<number>  every Nth sample is detailed [10]\n"
+"    --mark-window=<number>    iterations a mark snapshot follows (1..1000) [8]\n"
+"    --max-mark-snapshots=<number>  mark snapshots that keep the whole heap\n"
+"                              by stack; more marks are thinned [1000]\n"
 "  Python code can take labelled snapshots with `import pyheap;\n"
-"  pyheap.snapshot(\"label\")`, C code with PYHEAP_SNAPSHOT() from <pyheap.h>.\n"
+"  pyheap.snapshot(\"label\")`, C code with PYHEAP_SNAPSHOT() from <pyheap.h>;\n"
+"  pyheap.mark() / PYHEAP_MARK() end one iteration of repeated work.\n"
+"  With --vgdb=yes, `vgdb --pid=<pid> <command>` runs the monitor commands\n"
+"  snapshot [<label>], detailed_snapshot [<file>] and growth [<n>]\n"
+"  (`vgdb --pid=<pid> help` describes them).\n"
 "  View the output with pyheap_print.\n",
    PH_MAX_DEPTH);
 }
@@ -590,11 +605,22 @@ typedef struct {
    ULong n;
 } TypedEntry;
 
+/* The same by birth iteration, for mark snapshots (see "Iteration marks"). */
+typedef struct {
+   UInt  kid;
+   UInt  cls;
+   UInt  iter;
+   ULong B;
+   ULong n;
+} MarkEntry;
+
 typedef struct {
    UInt        n_entries;
    SiteEntry  *entries;
    UInt        n_typed;
    TypedEntry *typed;
+   UInt        n_marked;
+   MarkEntry  *marked;
 } Detail;
 
 static Detail *detail_from_sites(void)
@@ -627,6 +653,8 @@ static void free_detail(Detail *d)
       VG_(free)(d->entries);
    if (d->typed)
       VG_(free)(d->typed);
+   if (d->marked)
+      VG_(free)(d->marked);
    VG_(free)(d);
 }
 
@@ -763,14 +791,16 @@ static void site_change(UInt kid, UInt cls, Long dB, Long dn)
 //--- Samples and snapshots                                ---//
 //------------------------------------------------------------//
 
-typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser, SnapRegion } SnapKind;
+typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser, SnapRegion,
+               SnapMark } SnapKind;
 
 typedef struct {
    ULong     time;
    Totals    t;
    SnapKind  kind;
    Detail   *detail;                  /* NULL for a plain sample */
-   HChar    *label;                   /* user and region snapshots */
+   HChar    *label;                   /* user, region and mark snapshots */
+   UInt      mark_no;                 /* mark snapshots: 1, 2, ... */
 } Snapshot;
 
 static Snapshot *series;              /* the culled time series */
@@ -778,7 +808,7 @@ static UInt      n_series;
 static ULong     sample_interval;     /* in time units */
 static ULong     next_sample_time;
 static UInt      n_samples_taken;
-static XArray   *user_snaps;          /* of Snapshot (user, region), never culled */
+static XArray   *user_snaps;          /* of Snapshot (user, region, mark), never culled */
 static Snapshot  exit_snap;
 static Bool      exit_snap_taken;
 
@@ -788,6 +818,7 @@ static void take_snapshot(Snapshot *s, SnapKind kind, ULong time)
    s->t = cur;
    s->kind = kind;
    s->label = NULL;
+   s->mark_no = 0;
    s->detail = (kind == SnapSample) ? NULL : detail_from_sites();
 }
 
@@ -827,13 +858,24 @@ static void maybe_sample(void)
 }
 
 static void scan_blocks(Detail *d, ULong min_seq, Bool want_sites);
+static void scan_marks(Detail *d, UInt first_iter);
+static UInt n_marks;
+
+/* The live heap now as an exit snapshot: by type, and by birth iteration
+   if the program made marks.  Also the "now" of detailed_snapshot. */
+static void take_live_snapshot(Snapshot *s)
+{
+   take_snapshot(s, SnapExit, ph_now());
+   scan_blocks(s->detail, 0, False);
+   if (n_marks > 0)
+      scan_marks(s->detail, 1);
+}
 
 static void take_exit_snapshot(void)
 {
    if (exit_snap_taken)
       return;
-   take_snapshot(&exit_snap, SnapExit, ph_now());
-   scan_blocks(exit_snap.detail, 0, False);
+   take_live_snapshot(&exit_snap);
    exit_snap_taken = True;
 }
 
@@ -1315,6 +1357,117 @@ static ULong region_end(Addr stats)
       VG_(set_fault_catcher)(saved_catcher);
    }
    return live_B;
+}
+
+//------------------------------------------------------------//
+//--- Iteration marks                                      ---//
+//------------------------------------------------------------//
+
+/* pyheap.mark() / PYHEAP_MARK end one iteration of the program's repeated
+   work.  Iteration 1 runs from the start to mark 1, iteration k from mark
+   k-1 to mark k.  A block's birth iteration is not stored in the block:
+   blocks already carry their allocation number (seq), and mark_seq[k-1]
+   is the allocation number reached at mark k, so the birth iteration of a
+   block is one plus the number of marks whose mark_seq is below its seq --
+   a binary search, paid only by the scans below, never by the event path.
+   A realloc makes a new block with a new seq, so a moved or resized block
+   belongs to the iteration of the realloc; a re-filed block keeps its seq.
+
+   At mark k the snapshot keeps the whole heap by stack (b records, cheap:
+   a copy of the site counters) and, from a scan of the live blocks, the
+   bytes by stack, class and birth iteration for the last --mark-window
+   iterations (m records).  Every mark snapshot is kept; to bound the file,
+   only the marks whose number is a multiple of mark_b_stride keep their b
+   records, and the stride doubles whenever more than --max-mark-snapshots
+   marks would keep them (massif's culling, applied to the b records). */
+
+static ULong *mark_seq;               /* [k-1]: alloc_seq at mark k */
+static UInt   mark_seq_cap;
+static UInt   mark_b_stride = 1;
+
+/* The birth iteration of the block born at allocation number SEQ. */
+static UInt birth_iter(ULong seq)
+{
+   UInt lo = 0, hi = n_marks;
+   while (lo < hi) {                  /* first mark with mark_seq >= seq */
+      UInt mid = lo + (hi - lo) / 2;
+      if (mark_seq[mid] < seq)
+         lo = mid + 1;
+      else
+         hi = mid;
+   }
+   return lo + 1;
+}
+
+/* Fill D's m records: the live blocks born in iteration FIRST_ITER or later. */
+static void scan_marks(Detail *d, UInt first_iter)
+{
+   VgHashTable *by_iter = VG_(HT_construct)("ph.scan.iters");
+   ULong min_seq = first_iter <= 1 ? 0 : mark_seq[first_iter - 2] + 1;
+   UWord i;
+   UInt n, j;
+   ScanAgg *a;
+
+   tl_assert(first_iter <= n_marks + 1);
+   for (i = 0; i <= block_table.mask; i++) {
+      const Block *b = &block_table.slots[i];
+      if (b->addr == 0 || b->seq < min_seq)
+         continue;
+      /* The aggregate's third key holds the iteration here. */
+      scan_add(by_iter, b->kid, b->cls, (Int)birth_iter(b->seq), b->szB);
+   }
+   if (d->marked)
+      VG_(free)(d->marked);
+   n = VG_(HT_count_nodes)(by_iter);
+   d->n_marked = n;
+   d->marked = n ? VG_(malloc)("ph.detail.m", n * sizeof(MarkEntry)) : NULL;
+   VG_(HT_ResetIter)(by_iter);
+   for (j = 0; (a = VG_(HT_Next)(by_iter)) != NULL; j++) {
+      d->marked[j].kid = a->kid;
+      d->marked[j].cls = a->cls;
+      d->marked[j].iter = (UInt)a->type_sid;
+      d->marked[j].B = a->B;
+      d->marked[j].n = a->n;
+   }
+   VG_(HT_destruct)(by_iter, VG_(free));
+}
+
+static void drop_sites(Detail *d)
+{
+   if (d->entries)
+      VG_(free)(d->entries);
+   d->entries = NULL;
+   d->n_entries = 0;
+}
+
+static void take_mark(const HChar *label)
+{
+   Snapshot s;
+   UInt first, i;
+
+   if (n_marks == mark_seq_cap) {
+      mark_seq_cap = mark_seq_cap ? 2 * mark_seq_cap : 256;
+      mark_seq = VG_(realloc)("ph.markseq", mark_seq, mark_seq_cap * sizeof(ULong));
+   }
+   mark_seq[n_marks++] = alloc_seq;
+   take_snapshot(&s, SnapMark, ph_now());
+   s.label = VG_(strdup)("ph.label", label);
+   s.mark_no = n_marks;
+   first = n_marks > (UInt)clo_mark_window ? n_marks - clo_mark_window + 1 : 1;
+   scan_marks(s.detail, first);
+   if (n_marks % mark_b_stride != 0)
+      drop_sites(s.detail);
+   VG_(addToXA)(user_snaps, &s);
+
+   if (n_marks / mark_b_stride > (UInt)clo_max_mark_snapshots) {
+      /* One mark too many keeps the whole heap: thin them out. */
+      mark_b_stride *= 2;
+      for (i = 0; i < VG_(sizeXA)(user_snaps); i++) {
+         Snapshot *m = VG_(indexXA)(user_snaps, i);
+         if (m->kind == SnapMark && m->mark_no % mark_b_stride != 0)
+            drop_sites(m->detail);
+      }
+   }
 }
 
 //------------------------------------------------------------//
@@ -2032,8 +2185,15 @@ static void read_guest_cstring(Addr a, HChar *buf, SizeT cap)
    buf[n] = 0;
 }
 
+static Bool handle_monitor_command(ThreadId tid, const HChar *req);
+
 static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
 {
+   if (arg[0] == VG_USERREQ__GDB_MONITOR_COMMAND) {
+      /* arg[1] is the gdbserver's copy of the command, not guest memory. */
+      *ret = handle_monitor_command(tid, (const HChar *)arg[1]);
+      return *ret != 0;
+   }
    if (!VG_IS_TOOL_USERREQ('P', 'H', arg[0]))
       return False;
    *ret = 0;
@@ -2062,6 +2222,15 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
    case PYHEAP_REQ_REGION_END:
       *ret = region_end(arg[1]);
       return True;
+   case PYHEAP_REQ_MARK: {
+      HChar label[201];
+      if (arg[1] == 0)
+         VG_(strcpy)(label, "iteration");
+      else
+         read_guest_cstring(arg[1], label, sizeof label);
+      take_mark(label);
+      return True;
+   }
    case PH_REQ_PY_REGISTER:
       py_register(arg[1]);
       return True;
@@ -2166,6 +2335,7 @@ static IRSB *ph_instrument(VgCallbackClosure *closure, IRSB *sb_in,
 
 static VgFile *out_fp;
 static ULong   out_lines;
+static HChar  *exec_target;     /* the program of a pending execve (below) */
 
 /* Free text, escaped, as the last field of a line. */
 static void out_text_line(const HChar *prefix, const HChar *text)
@@ -2179,6 +2349,18 @@ static void out_text_line(const HChar *prefix, const HChar *text)
 static Int cmp_site_entries(const void *a, const void *b)
 {
    const SiteEntry *x = a, *y = b;
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   if (x->kid != y->kid)
+      return x->kid < y->kid ? -1 : 1;
+   return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
+}
+
+static Int cmp_mark_entries(const void *a, const void *b)
+{
+   const MarkEntry *x = a, *y = b;
+   if (x->iter != y->iter)
+      return x->iter < y->iter ? -1 : 1;
    if (x->B != y->B)
       return x->B > y->B ? -1 : 1;
    if (x->kid != y->kid)
@@ -2215,6 +2397,7 @@ static const HChar *snap_kind_name(SnapKind k)
    case SnapExit:     return "exit";
    case SnapUser:     return "user";
    case SnapRegion:   return "region";
+   case SnapMark:     return "mark";
    default:           tl_assert(0);
    }
 }
@@ -2224,7 +2407,7 @@ static void write_detail(UInt n, const Snapshot *s)
    UInt i, c;
    const Detail *d = s->detail;
 
-   if (s->kind == SnapUser || s->kind == SnapRegion) {
+   if (s->kind == SnapUser || s->kind == SnapRegion || s->kind == SnapMark) {
       HChar prefix[64];
       VG_(sprintf)(prefix, "snapshot %u %llu %s ", n, s->time, snap_kind_name(s->kind));
       out_text_line(prefix, s->label);
@@ -2258,6 +2441,15 @@ static void write_detail(UInt n, const Snapshot *s)
          out_lines++;
       }
    }
+   if (d != NULL && d->n_marked > 0) {
+      VG_(ssort)(d->marked, d->n_marked, sizeof(MarkEntry), cmp_mark_entries);
+      for (i = 0; i < d->n_marked; i++) {
+         VG_(fprintf)(out_fp, "m %d %s %u %llu %llu\n", (Int)d->marked[i].kid - 1,
+                      class_names[d->marked[i].cls], d->marked[i].iter,
+                      d->marked[i].B, d->marked[i].n);
+         out_lines++;
+      }
+   }
    VG_(fprintf)(out_fp, "end-snapshot\n");
    out_lines++;
 }
@@ -2277,8 +2469,12 @@ static Int cmp_snaprefs(const void *a, const void *b)
    return x->order < y->order ? -1 : x->order > y->order ? 1 : 0;
 }
 
-static void write_output(const HChar *path, const Snapshot *peak_snap,
-                         const Snapshot *final_sample)
+/* Write the file to PATH: everything so far, with LIVE_SNAP as the exit
+   snapshot.  DUMP_NO is 0 at the end of the run, N for the Nth
+   detailed_snapshot monitor command.  False if PATH cannot be written. */
+static Bool write_output(const HChar *path, const Snapshot *peak_snap,
+                         const Snapshot *live_snap, const Snapshot *final_sample,
+                         UInt dump_no)
 {
    UInt i, n_refs = 0, n_user = VG_(sizeXA)(user_snaps);
    SnapRef *refs;
@@ -2286,10 +2482,8 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
 
    out_fp = VG_(fopen)(path, VKI_O_CREAT | VKI_O_TRUNC | VKI_O_WRONLY,
                        VKI_S_IRUSR | VKI_S_IWUSR | VKI_S_IRGRP | VKI_S_IROTH);
-   if (out_fp == NULL) {
-      VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
-      return;
-   }
+   if (out_fp == NULL)
+      return False;
    out_lines = 0;
    VG_(fprintf)(out_fp, "pyheap-out %d\n", PH_FORMAT_VERSION);
    out_lines++;
@@ -2341,6 +2535,15 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    VG_(fprintf)(out_fp, "meta peak_time %llu\nmeta peak_B %llu\n",
                 peak_snap->time, heap_B(&peak_snap->t));
    out_lines += 3;
+   VG_(fprintf)(out_fp, "meta marks %u\nmeta mark_window %d\nmeta mark_b_stride %u\n",
+                n_marks, clo_mark_window, mark_b_stride);
+   out_lines += 3;
+   if (dump_no > 0) {
+      VG_(fprintf)(out_fp, "meta detailed_snapshot %u\n", dump_no);
+      out_lines++;
+   }
+   if (exec_target != NULL && dump_no == 0)
+      out_text_line("meta exec ", exec_target);
 
    /* Tables. */
    for (i = 0; i < VG_(sizeXA)(strs); i++) {
@@ -2370,7 +2573,7 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    refs[n_refs].s = peak_snap, refs[n_refs].order = n_refs, n_refs++;
    for (i = 0; i < n_user; i++, n_refs++)
       refs[n_refs].s = VG_(indexXA)(user_snaps, i), refs[n_refs].order = n_refs;
-   refs[n_refs].s = &exit_snap, refs[n_refs].order = n_refs, n_refs++;
+   refs[n_refs].s = live_snap, refs[n_refs].order = n_refs, n_refs++;
    refs[n_refs].s = final_sample, refs[n_refs].order = n_refs, n_refs++;
    VG_(ssort)(refs, n_refs, sizeof(SnapRef), cmp_snaprefs);
    for (i = 0; i < n_refs; i++)
@@ -2410,13 +2613,13 @@ static void write_output(const HChar *path, const Snapshot *peak_snap,
    VG_(fprintf)(out_fp, "end-of-file %llu\n", out_lines);
    VG_(fclose)(out_fp);
    out_fp = NULL;
+   return True;
 }
 
-//------------------------------------------------------------//
-//--- Finalisation                                         ---//
-//------------------------------------------------------------//
-
-static void ph_fini(Int exit_status)
+/* The end of the program as pyheap records it: the exit snapshot (unless
+   interpreter finalisation already took it), the exact peak and a last
+   sample, written to the output file.  Returns the file's name. */
+static HChar *write_profile(void)
 {
    Snapshot peak_snap, final_sample;
    HChar *path;
@@ -2430,7 +2633,353 @@ static void ph_fini(Int exit_status)
    take_snapshot(&final_sample, SnapSample, ph_now());
 
    path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
-   write_output(path, &peak_snap, &final_sample);
+   if (!write_output(path, &peak_snap, &exit_snap, &final_sample, 0))
+      VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
+   return path;
+}
+
+//------------------------------------------------------------//
+//--- Monitor commands                                     ---//
+//------------------------------------------------------------//
+
+/* For programs that cannot be changed (a server): run under --vgdb=yes,
+   then from another shell `vgdb --pid=PID <command>`, as with massif.
+   Valgrind's gdbserver calls the client-request handler with the command
+   text; the answer goes back to vgdb through VG_(gdb_printf).
+
+      snapshot [LABEL]             a user snapshot now (as pyheap.snapshot)
+      detailed_snapshot [FILE]     a complete pyheap file of everything so far
+      growth [N]                   the N sites that grew most since last time
+
+   The growth baseline is a copy of the live (stack, class) counters taken
+   at the previous growth command: sites born since then count from 0. */
+
+static UInt   n_monitor_snapshots;
+static UInt   n_monitor_dumps;
+static UInt   n_growth_reports;
+static ULong *growth_base_B;          /* [kid * N_CLASSES + cls] */
+static ULong *growth_base_n;
+static UInt   growth_base_stacks;
+static ULong  growth_base_time;
+static ULong  growth_base_heap_B;
+
+#define GROWTH_DEFAULT_TOP 10
+#define GROWTH_FRAMES      4          /* innermost frames shown per site */
+
+static void print_monitor_help(void)
+{
+   VG_(gdb_printf)(
+"pyheap monitor commands:\n"
+"  snapshot [<label>]         : take a user snapshot now, kept in the output\n"
+"                               file (label [monitor-<n>])\n"
+"  detailed_snapshot [<file>] : write a complete pyheap file of everything so\n"
+"                               far, with the live heap now as its exit\n"
+"                               snapshot [pyheap.out.<pid>.snapshot.<n>]\n"
+"  growth [<n>]               : the <n> [%d] sites whose live bytes grew most\n"
+"                               since the last growth command (or the start)\n",
+   GROWTH_DEFAULT_TOP);
+}
+
+static const HChar *str_text(Int sid)
+{
+   if (sid < 0 || sid >= (Int)VG_(sizeXA)(strs))
+      return "???";
+   return (*(Str **)VG_(indexXA)(strs, sid))->text;
+}
+
+static const Frame *frame_of(Int fid)
+{
+   return *(Frame **)VG_(indexXA)(frames, fid);
+}
+
+/* The innermost frames of stack KID, Python frames only if it has any. */
+static void print_site_frames(UInt kid)
+{
+   UInt k, shown = 0;
+   Bool has_py = False;
+
+   if (kid == 0) {
+      VG_(gdb_printf)("      (no stack)\n");
+      return;
+   }
+   for (k = kid; k != 0; k = stack_nodes[k]->parent)
+      if (frame_of(stack_nodes[k]->fid)->kind == FramePy)
+         has_py = True;
+   for (k = kid; k != 0 && shown < GROWTH_FRAMES; k = stack_nodes[k]->parent) {
+      const Frame *f = frame_of(stack_nodes[k]->fid);
+      if (has_py && f->kind != FramePy)
+         continue;
+      if (f->kind == FramePy)
+         VG_(gdb_printf)("      %s:%d %s\n", str_text(f->file_sid), f->line,
+                         str_text(f->func_sid));
+      else if (f->file_sid >= 0)
+         VG_(gdb_printf)("      %s:%d %s\n", str_text(f->file_sid), f->line,
+                         str_text(f->func_sid));
+      else
+         VG_(gdb_printf)("      %#lx %s\n", f->ip, str_text(f->func_sid));
+      shown++;
+   }
+}
+
+typedef struct {
+   UInt  kid;
+   UInt  cls;
+   ULong then_B, now_B;
+   ULong then_n, now_n;
+} GrowthEntry;
+
+static Int cmp_growth(const void *a, const void *b)
+{
+   const GrowthEntry *x = a, *y = b;
+   ULong dx = x->now_B - x->then_B, dy = y->now_B - y->then_B;
+   if (dx != dy)
+      return dx > dy ? -1 : 1;
+   if (x->kid != y->kid)
+      return x->kid < y->kid ? -1 : 1;
+   return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
+}
+
+static void monitor_growth(ULong top)
+{
+   GrowthEntry *g = VG_(malloc)("ph.growth", (n_stacks * N_CLASSES + 1) * sizeof(GrowthEntry));
+   UInt kid, c, n = 0, i;
+   ULong now = ph_now();
+
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++) {
+         ULong then_B = kid < growth_base_stacks ? growth_base_B[kid * N_CLASSES + c] : 0;
+         ULong then_n = kid < growth_base_stacks ? growth_base_n[kid * N_CLASSES + c] : 0;
+         if (sites[kid].live_B[c] <= then_B)
+            continue;
+         g[n].kid = kid;
+         g[n].cls = c;
+         g[n].then_B = then_B;
+         g[n].now_B = sites[kid].live_B[c];
+         g[n].then_n = then_n;
+         g[n].now_n = sites[kid].live_n[c];
+         n++;
+      }
+   VG_(ssort)(g, n, sizeof(GrowthEntry), cmp_growth);
+   VG_(gdb_printf)("pyheap growth since %s (time %llu -> %llu %s): heap %llu -> %llu B; "
+                   "%u sites grew\n",
+                   n_growth_reports == 0 ? "the start" : "the last growth command",
+                   growth_base_time, now, time_unit_name(clo_time_unit),
+                   growth_base_heap_B, heap_B(&cur), n);
+   for (i = 0; i < n && i < top; i++) {
+      VG_(gdb_printf)("  %u. +%llu B %s: %llu -> %llu B, %llu -> %llu blocks\n", i + 1,
+                      g[i].now_B - g[i].then_B, class_names[g[i].cls],
+                      g[i].then_B, g[i].now_B, g[i].then_n, g[i].now_n);
+      print_site_frames(g[i].kid);
+   }
+   VG_(free)(g);
+
+   /* The state now is the next command's baseline. */
+   if (growth_base_stacks < n_stacks) {
+      growth_base_B = VG_(realloc)("ph.growth.base", growth_base_B,
+                                   n_stacks * N_CLASSES * sizeof(ULong));
+      growth_base_n = VG_(realloc)("ph.growth.base", growth_base_n,
+                                   n_stacks * N_CLASSES * sizeof(ULong));
+      growth_base_stacks = n_stacks;
+   }
+   for (kid = 0; kid < n_stacks; kid++)
+      for (c = 0; c < N_CLASSES; c++) {
+         growth_base_B[kid * N_CLASSES + c] = sites[kid].live_B[c];
+         growth_base_n[kid * N_CLASSES + c] = sites[kid].live_n[c];
+      }
+   growth_base_time = now;
+   growth_base_heap_B = heap_B(&cur);
+   n_growth_reports++;
+}
+
+static void monitor_snapshot(const HChar *label)
+{
+   HChar buf[201];
+   n_monitor_snapshots++;
+   if (label == NULL || label[0] == 0)
+      VG_(sprintf)(buf, "monitor-%u", n_monitor_snapshots);
+   else {
+      VG_(strncpy)(buf, label, sizeof buf - 1);
+      buf[sizeof buf - 1] = 0;
+   }
+   take_user_snapshot(buf);
+   VG_(gdb_printf)("pyheap: user snapshot '%s' taken\n", buf);
+}
+
+static void monitor_dump(const HChar *name)
+{
+   Snapshot peak_snap, now_snap, final_sample;
+   HChar *path;
+   Bool ok;
+
+   n_monitor_dumps++;
+   if (name != NULL) {
+      path = VG_(strdup)("ph.dump.path", name);
+   } else {
+      path = VG_(malloc)("ph.dump.path", 64);
+      VG_(sprintf)(path, "pyheap.out.%d.snapshot.%u", VG_(getpid)(), n_monitor_dumps);
+   }
+   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
+   peak_snap.kind = SnapPeak;
+   peak_snap.time = peak_time;
+   peak_snap.t = peak;
+   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
+   take_live_snapshot(&now_snap);
+   take_snapshot(&final_sample, SnapSample, ph_now());
+
+   ok = write_output(path, &peak_snap, &now_snap, &final_sample, n_monitor_dumps);
+   if (ok)
+      VG_(gdb_printf)("pyheap: wrote %s\n", path);
+   else
+      VG_(gdb_printf)("pyheap: error: cannot write '%s': no detailed snapshot written\n",
+                      path);
+   if (peak_snap.detail != peak_detail)
+      free_detail(peak_snap.detail);
+   free_detail(now_snap.detail);
+   VG_(free)(path);
+}
+
+static Bool handle_monitor_command(ThreadId tid, const HChar *req)
+{
+   HChar *copy = VG_(strdup)("ph.monitor", req);
+   HChar *save = NULL, *wcmd, *word, *end;
+   Bool handled = True;
+   Long top;
+   Int i;
+
+   wcmd = VG_(strtok_r)(copy, " ", &save);
+   if (wcmd == NULL) {
+      VG_(free)(copy);
+      return False;
+   }
+   switch (VG_(keyword_id)("help snapshot detailed_snapshot growth", wcmd,
+                           kwd_report_duplicated_matches)) {
+   case -2:                           /* ambiguous: reported */
+      break;
+   case -1:                           /* not ours */
+      handled = False;
+      break;
+   case 0:
+      print_monitor_help();
+      break;
+   case 1:
+      /* The label is the rest of the line. */
+      word = save;
+      while (word != NULL && *word == ' ')
+         word++;
+      if (word != NULL)
+         for (i = (Int)VG_(strlen)(word) - 1; i >= 0 && word[i] == ' '; i--)
+            word[i] = 0;
+      monitor_snapshot(word);
+      break;
+   case 2:
+      monitor_dump(VG_(strtok_r)(NULL, " ", &save));
+      break;
+   case 3:
+      word = VG_(strtok_r)(NULL, " ", &save);
+      top = GROWTH_DEFAULT_TOP;
+      if (word != NULL) {
+         top = VG_(strtoll10)(word, &end);
+         if (*end != 0 || top < 1) {
+            VG_(gdb_printf)("pyheap: growth: '%s' is not a positive number\n", word);
+            break;
+         }
+      }
+      monitor_growth((ULong)top);
+      break;
+   default:
+      tl_assert(0);
+   }
+   VG_(free)(copy);
+   return handled;
+}
+
+//------------------------------------------------------------//
+//--- When the program execs                               ---//
+//------------------------------------------------------------//
+
+/* execve replaces the program, and neither ph_fini nor anything else of
+   this tool runs in the new one.  With --trace-children=yes a new pyheap
+   starts there, under the same pid, and writes its own file (with the
+   default %p name, the same file: the new program's profile replaces the
+   old one's).  Without it the new program runs natively.  Either way the
+   profile of the program that execs is written here, just before the
+   exec: otherwise a wrapper -- a pyenv shim is a shell script that execs
+   the real python -- would leave an empty file and no hint of why.  The
+   file says which program was exec'd (meta exec).  If the exec fails the
+   program goes on, and the file is written again when it ends, from a new
+   exit snapshot.
+
+   Only the process valgrind started does this.  A forked child that execs
+   is how subprocess.run() starts a command: its heap is a copy of the
+   parent's and says nothing of its own, so it gets no file, as before. */
+
+static Int start_pid;                   /* the process valgrind started */
+
+/* The core's --trace-children is not part of the tool interface; the
+   options it was given are (the last one given wins, as in the core). */
+static Bool tracing_children(void)
+{
+   Bool yes = False;
+   UInt i;
+   for (i = 0; i < VG_(sizeXA)(VG_(args_for_valgrind)); i++) {
+      const HChar *a = *(HChar **)VG_(indexXA)(VG_(args_for_valgrind), i);
+      if (VG_(strcmp)(a, "--trace-children=yes") == 0)
+         yes = True;
+      else if (VG_(strcmp)(a, "--trace-children=no") == 0)
+         yes = False;
+   }
+   return yes;
+}
+
+static void ph_pre_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
+{
+   HChar target[4096];            /* Linux's PATH_MAX */
+   HChar *path;
+   struct vg_stat st;
+
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat)
+       || VG_(getpid)() != start_pid)
+      return;
+   read_guest_cstring(syscallno == __NR_execve ? args[0] : args[1], target,
+                      sizeof target);
+   /* `env` and shells try each directory of $PATH in turn: most of those
+      execs fail at once, and only one that can succeed is worth a file. */
+   if (sr_isError(VG_(stat)(target, &st)) || !VKI_S_ISREG(st.mode)
+       || (st.mode & (VKI_S_IXUSR | VKI_S_IXGRP | VKI_S_IXOTH)) == 0)
+      return;
+   VG_(free)(exec_target);
+   exec_target = VG_(strdup)("ph.exec", target);
+   path = write_profile();
+   if (!tracing_children())
+      VG_(umsg)("pyheap: the program execs '%s', which pyheap does not follow: "
+                "%s holds what ran before the exec (use --trace-children=yes, "
+                "or give valgrind that program itself)\n", target, path);
+   VG_(free)(path);
+}
+
+static void ph_post_syscall(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
+                            SysRes res)
+{
+   if ((syscallno != __NR_execve && syscallno != __NR_execveat) || !sr_isError(res)
+       || exec_target == NULL)
+      return;
+   /* The exec failed: the program goes on, and its end is still to come. */
+   VG_(free)(exec_target);
+   exec_target = NULL;
+   if (exit_snap_taken && !py_finalizing) {
+      free_detail(exit_snap.detail);
+      exit_snap.detail = NULL;
+      exit_snap_taken = False;
+   }
+}
+
+//------------------------------------------------------------//
+//--- Finalisation                                         ---//
+//------------------------------------------------------------//
+
+static void ph_fini(Int exit_status)
+{
+   HChar *path = write_profile();
 
    if (VG_(clo_stats)) {
       VG_(dmsg)("pyheap: allocs %llu, frees %llu, python events %llu\n",
@@ -2468,6 +3017,7 @@ static void ph_post_clo_init(void)
    }
    VG_(close)(sr_Res(sres));
    VG_(free)(path);
+   start_pid = VG_(getpid)();
 
    series = VG_(calloc)("ph.series", clo_max_snapshots, sizeof(Snapshot));
    /* Sample 0: the empty heap at time 0. */
@@ -2494,6 +3044,7 @@ static void ph_pre_clo_init(void)
    VG_(needs_command_line_options)(ph_process_cmd_line_option,
                                    ph_print_usage, ph_print_debug_usage);
    VG_(needs_client_requests)     (ph_handle_client_request);
+   VG_(needs_syscall_wrapper)     (ph_pre_syscall, ph_post_syscall);
    VG_(needs_malloc_replacement)  (ph_malloc,
                                    ph___builtin_new,
                                    ph___builtin_new_aligned,

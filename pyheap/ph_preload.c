@@ -225,6 +225,13 @@ PH_EXPORT void pyheap_snapshot(const char *label)
    PYHEAP_SNAPSHOT(label);
 }
 
+PH_EXPORT void pyheap_mark(const char *label)
+{
+   if (hooks_state != PH_HOOKS_NONE)
+      check_domain_hooks();
+   PYHEAP_MARK(label);
+}
+
 PH_EXPORT void pyheap_region_begin(const char *label)
 {
    PYHEAP_REGION_BEGIN(label);

@@ -5,7 +5,8 @@
 
       PYHEAP_SNAPSHOT("after-load");
 
-   to take a labelled detailed snapshot (shown by `pyheap_print --at=after-load`).
+   to take a labelled detailed snapshot (shown by `pyheap_print --at=after-load`),
+   or PYHEAP_MARK("batch") at the end of each unit of repeated work.
    Outside Valgrind, or under another tool, the macros cost a few instructions
    and do nothing: they are Valgrind client requests (see valgrind.h). */
 
@@ -21,6 +22,7 @@ typedef enum {
    PYHEAP_REQ_RUNNING,
    PYHEAP_REQ_REGION_BEGIN,
    PYHEAP_REQ_REGION_END,
+   PYHEAP_REQ_MARK,
    PYHEAP_REQ_PRIVATE_BASE = VG_USERREQ_TOOL_BASE('P', 'H') + 256
 } PyheapClientRequest;
 
@@ -28,6 +30,13 @@ typedef enum {
    200 bytes of it are kept). */
 #define PYHEAP_SNAPSHOT(label)                                           \
    VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_SNAPSHOT, (label), 0, 0, 0, 0)
+
+/* End one iteration of the program's repeated work (a batch, a request):
+   a snapshot of kind "mark" labelled LABEL (NUL-terminated; at most 200
+   bytes kept, NULL for "iteration") that says, for the last --mark-window
+   iterations, what each one allocated that is still live. */
+#define PYHEAP_MARK(label)                                               \
+   VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_MARK, (label), 0, 0, 0, 0)
 
 /* What a region left behind: see PYHEAP_REGION_END. */
 typedef struct {

@@ -1,4 +1,4 @@
-"""pyheap: take labelled heap snapshots from Python code running under pyheap."""
+"""pyheap: labelled heap snapshots, regions and iteration marks for Python code under pyheap."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Usage:
@@ -6,6 +6,9 @@
 #     import pyheap
 #     load_everything()
 #     pyheap.snapshot("after-load")     # pyheap_print --at=after-load
+#     for batch in batches:
+#         process(batch)
+#         pyheap.mark("batch")          # one iteration ends here
 #
 # Under `valgrind --tool=pyheap`, pyheap's preload library is loaded into
 # the process and exports the functions called here; this module finds
@@ -15,7 +18,7 @@
 
 import ctypes
 
-__all__ = ["snapshot", "region", "running"]
+__all__ = ["snapshot", "mark", "region", "running"]
 
 _MAX_LABEL_BYTES = 200
 
@@ -31,12 +34,15 @@ def _lookup():
     try:
         process = ctypes.CDLL(None)
         funcs = (process.pyheap_snapshot, process.pyheap_running,
-                 process.pyheap_region_begin, process.pyheap_region_end)
+                 process.pyheap_region_begin, process.pyheap_region_end,
+                 process.pyheap_mark)
     except (OSError, AttributeError):
-        return None, None, None, None
-    snap, is_running, begin, end = funcs
+        return None, None, None, None, None
+    snap, is_running, begin, end, mark_ = funcs
     snap.argtypes = [ctypes.c_char_p]
     snap.restype = None
+    mark_.argtypes = [ctypes.c_char_p]
+    mark_.restype = None
     is_running.argtypes = []
     is_running.restype = ctypes.c_int
     begin.argtypes = [ctypes.c_char_p]
@@ -46,7 +52,7 @@ def _lookup():
     return funcs
 
 
-_snapshot, _running, _region_begin, _region_end = _lookup()
+_snapshot, _running, _region_begin, _region_end, _mark = _lookup()
 
 
 def _label_bytes(label, what):
@@ -71,6 +77,21 @@ def snapshot(label):
     data = _label_bytes(label, "snapshot")
     if _snapshot is not None:
         _snapshot(data)
+
+
+def mark(label="iteration"):
+    """End one iteration of the program's repeated work.
+
+    Call it once per unit of work (a batch, a request, a file processed).
+    Iteration 1 runs from the start to the first mark, iteration k from
+    mark k-1 to mark k.  Each mark becomes a snapshot of kind "mark" named
+    *label* (a str) that says, by stack, how many bytes each of the last
+    ``--mark-window`` iterations allocated and still holds: what grows.
+    Outside pyheap this does nothing.
+    """
+    data = _label_bytes(label, "mark")
+    if _mark is not None:
+        _mark(data)
 
 
 class region:

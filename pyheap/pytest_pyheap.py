@@ -3,7 +3,8 @@
 #
 # Run a test suite under pyheap with the plugin loaded:
 #
-#     pyheap/pyheap-run python3 -m pytest -p pytest_pyheap tests/
+#     pyheap/pyheap-run --pyheap-out-file=tests.out python3 -m pytest \
+#         -p pytest_pyheap --pyheap-config=pyheap-tests.cfg tests/
 #
 # and mark tests (the marker names are pytest-memray's):
 #
@@ -15,8 +16,21 @@
 #
 # Each test's call runs inside a pyheap.region named after the test, so the
 # output file also holds, per test, what it left behind and where
-# (`pyheap_print --at=<test node id>`).  Outside pyheap the markers are
-# accepted and nothing is measured.
+# (`pyheap_print --at=<test node id>`).  The program cannot read the output
+# file (the tool writes it when the process ends), so a failure names the
+# command that shows the offending stacks: with --pyheap-config=FILE the
+# plugin writes, at the end of the session, a pyheap_print configuration
+# with one `max-region` limit per limit_leaks test, and
+#
+#     pyheap_print --check --config=pyheap-tests.cfg tests.out
+#
+# names, for each test over its limit, the stack that left the most.
+# Outside pyheap the markers are accepted and nothing is measured.
+#
+# Sizes follow pyheap_print's rule: a number and an optional unit, KB, MB,
+# GB, TB, PB in powers of 1000, KiB, MiB, ... in powers of 1024, with or
+# without a space, any case ("64 KB" is 64,000 bytes; pytest-memray reads
+# it as 65,536).
 
 import re
 
@@ -24,22 +38,45 @@ import pytest
 
 import pyheap
 
-_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3,
-          "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3}
+_UNITS = {"": 1, "b": 1,
+          "k": 1000, "kb": 1000, "m": 1000 ** 2, "mb": 1000 ** 2,
+          "g": 1000 ** 3, "gb": 1000 ** 3, "t": 1000 ** 4, "tb": 1000 ** 4,
+          "p": 1000 ** 5, "pb": 1000 ** 5,
+          "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "tib": 1024 ** 4,
+          "pib": 1024 ** 5}
+_SIZE_RE = re.compile(r"\s*\+?((?:[0-9]+(?:\.[0-9]*)?)|(?:\.[0-9]+))"
+                      r"\s*([A-Za-z]*)\s*$")
 
 
 def parse_size(text):
     """Parse "1.5 MB", "512KiB", "100" (bytes) or an int into bytes."""
-    if isinstance(text, int):
+    if isinstance(text, int) and not isinstance(text, bool) and text >= 0:
         return text
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]*)\s*", str(text))
-    if not m or m.group(2).upper() not in _UNITS:
-        raise ValueError("not a size: %r (use e.g. '64 KB', '1.5 MiB')" % (text,))
-    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    m = _SIZE_RE.match(str(text))
+    if isinstance(text, bool) or not m or m.group(2).lower() not in _UNITS:
+        raise ValueError("not a size: %r (use e.g. '64 KB', '1.5 MiB')"
+                         % (text,))
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
 def _fmt(n):
     return "{:,} B".format(n)
+
+
+def _glob_escape(name):
+    """A test id as an fnmatch pattern that matches only itself
+    (parametrized ids hold '[' and ']')."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("pyheap", "pyheap memory limits")
+    group.addoption("--pyheap-config", default=None, metavar="FILE",
+                    help="under pyheap, write FILE at the end of the "
+                    "session: a pyheap_print --check configuration with "
+                    "the tests' limit_leaks limits")
+    parser.addini("pyheap_config", "the default of --pyheap-config",
+                  default=None)
 
 
 def pytest_configure(config):
@@ -49,6 +86,12 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "limit_memory(size): fail if the heap grows by more than "
         "size bytes during the test (measured under pyheap)")
+    config._pyheap_limits = {}
+
+
+def _config_path(config):
+    return (config.getoption("pyheap_config", None)
+            or config.getini("pyheap_config") or None)
 
 
 def _limits(item):
@@ -59,7 +102,12 @@ def _limits(item):
             if len(marker.args) != 1:
                 raise pytest.UsageError("%s takes one size, e.g. %s('1 MB')"
                                         % (name, name))
-            limits[name] = parse_size(marker.args[0])
+            try:
+                limits[name] = (parse_size(marker.args[0]),
+                                str(marker.args[0]))
+            except ValueError as exc:
+                raise pytest.UsageError("%s: %s: %s" % (item.nodeid, name,
+                                                        exc))
     return limits
 
 
@@ -69,6 +117,8 @@ def pytest_runtest_call(item):
     if not pyheap.running():
         yield
         return
+    if "limit_leaks" in limits:
+        item.config._pyheap_limits[item.nodeid] = limits["limit_leaks"][1]
     with pyheap.region(item.nodeid) as region:
         yield
     item.stash_pyheap = (region, limits)
@@ -84,14 +134,36 @@ def pytest_runtest_makereport(item, call):
     region, limits = measured
     problems = []
     leaks = limits.get("limit_leaks")
-    if leaks is not None and region.live_bytes > leaks:
+    if leaks is not None and region.live_bytes > leaks[0]:
         problems.append("leaked %s in %s blocks, limit %s"
-                        % (_fmt(region.live_bytes), region.live_blocks, _fmt(leaks)))
+                        % (_fmt(region.live_bytes), region.live_blocks,
+                           _fmt(leaks[0])))
     memory = limits.get("limit_memory")
-    if memory is not None and region.peak_increase > memory:
+    if memory is not None and region.peak_increase > memory[0]:
         problems.append("heap grew by %s, limit %s"
-                        % (_fmt(region.peak_increase), _fmt(memory)))
+                        % (_fmt(region.peak_increase), _fmt(memory[0])))
     if problems:
+        where = "pyheap_print --at='%s' OUTFILE" % item.nodeid
+        path = _config_path(item.config)
+        if path and leaks is not None:
+            where = ("pyheap_print --check --config=%s OUTFILE (or %s)"
+                     % (path, where))
         report.outcome = "failed"
-        report.longrepr = ("pyheap: %s: %s (see pyheap_print --at='%s')"
-                           % (item.nodeid, "; ".join(problems), item.nodeid))
+        report.longrepr = ("pyheap: %s: %s; the stacks that hold it, once "
+                           "the run has written the pyheap output file: %s"
+                           % (item.nodeid, "; ".join(problems), where))
+
+
+def pytest_sessionfinish(session):
+    config = session.config
+    path = _config_path(config)
+    limits = getattr(config, "_pyheap_limits", None)
+    if not path or not limits or not pyheap.running():
+        return
+    lines = ["# pyheap_print --check configuration written by pytest_pyheap",
+             "# one max-region limit per test marked limit_leaks",
+             "[pyheap]", "max-region ="]
+    for nodeid in sorted(limits):
+        lines.append("    %s=%s" % (_glob_escape(nodeid), limits[nodeid]))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")

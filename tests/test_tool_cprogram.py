@@ -1,4 +1,4 @@
-"""pyheap: C and C++ programs (not Python): per-function bytes at labels, peak and exit."""
+"""pyheap: C and C++ programs (not Python): per-function bytes at labels, peak and exit; the whole malloc family."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # tests/programs/cprog.c and cxxprog.cc are compiled here with -g -O0.  Each
@@ -29,6 +29,17 @@ SITE_MARKER = {"alloc_alpha": "alpha", "alloc_beta": "beta", "alloc_gamma": "gam
 CXX_PEAK = {"make_record": 4000, "make_table": 12345 * 4, "make_scratch": 77777}
 CXX_EXIT = {"make_record": 4000, "make_table": 12345 * 4}
 CXX_MARKER = {"make_record": "record", "make_table": "table", "make_scratch": "scratch"}
+
+# allocfamily.cc: function -> the bytes of its one block at "all" (what the
+# program asked for; for new[] of a trivially destructible type there is no
+# array cookie).  The marker of each function is its own name without "use_".
+FAMILY_SIZES = {"use_malloc": 1111, "use_calloc": 37 * 61, "use_realloc_null": 2222,
+                "use_realloc_grow": 3333, "use_realloc_shrink": 4444,
+                "use_memalign": 5555, "use_posix_memalign": 6666,
+                "use_aligned_alloc": 7680, "use_valloc": 8888, "use_new": 9999,
+                "use_new_object": 4, "use_new_nothrow": 1212, "use_new_aligned": 448,
+                "use_new_aligned_array": 3 * 448}
+FAMILY_MARKER = {"use_new": "new_array"}
 
 
 def read_meta(path):
@@ -107,3 +118,21 @@ class CProgramTest(support.ToolTestCase):
         normalise = lambda name: name.split("(")[0]
         self.check_functions(res, "peak", CXX_PEAK, lines, "cxxprog.cc", normalise)
         self.check_functions(res, "exit", CXX_EXIT, lines, "cxxprog.cc", normalise)
+
+    def test_malloc_family(self):
+        """allocfamily.cc: every malloc-family call and C++ new form, its size, its line; all freed."""
+        source = os.path.join(support.PROGRAMS, "allocfamily.cc")
+        res = self.compile_and_run(source, "g++",
+                                   ["-std=c++17", "-I", os.path.join(support.SRCDIR, "pyheap")])
+        with open(source) as f:
+            marks = support.marker_lines(f.read())
+        lines = {f: marks[FAMILY_MARKER.get(f, f[len("use_"):])] for f in FAMILY_SIZES}
+        normalise = lambda name: name.split("(")[0]
+        self.check_functions(res, "all", FAMILY_SIZES, lines, "allocfamily.cc", normalise)
+        # Every block was released by its own deallocator (free, delete,
+        # delete[], the aligned deletes), and realloc(p, 0) released p:
+        # nothing of the program's own is left.
+        freed = support.viewer_json(res.outfile, by="function", at="freed")
+        own = [r for r in freed if r["location"].endswith("/allocfamily.cc") and r["bytes"]]
+        self.assertEqual(own, [])
+

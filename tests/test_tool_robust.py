@@ -1,4 +1,4 @@
-"""pyheap: bad options, unwritable output, signals, exceptions, PYTHONMALLOC, fork, determinism."""
+"""pyheap: bad options, unwritable output, signals, exceptions, exec, PYTHONMALLOC, fork, determinism."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 import json
@@ -171,6 +171,70 @@ class RobustTest(support.ToolTestCase):
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("RuntimeError: boom", proc.stderr)
         rows = self.assert_complete(out)
+        row = self.big_row(rows, source)
+        self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+
+    def test_exec_not_followed(self):
+        """os.execv without --trace-children: the file holds the Python run up to the exec."""
+        true = shutil.which("true")
+        source = BIG_SCRIPT + "os.execv(%r, ['true'])\n" % true
+        script = self.write("prog.py", source)
+        out = os.path.join(self.workdir, "exec.out")
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        rows = self.assert_complete(out)
+        meta = read_meta(out)
+        self.assertEqual(meta["exec"], true)
+        self.assertNotEqual(meta["python"], "none")
+        # The list was never freed: it is live in the exit snapshot, at its line.
+        row = self.big_row(rows, source)
+        self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+        err = [ln for ln in proc.stderr.splitlines() if "pyheap:" in ln]
+        self.assertEqual(len(err), 1, proc.stderr)
+        self.assertIn("'%s'" % true, err[0])
+        self.assertIn("--trace-children=yes", err[0])
+
+    def test_subprocess_children_leave_no_file(self):
+        """subprocess.run() forks and execs: the child gets no file and no message."""
+        source = BIG_SCRIPT + "import subprocess\nsubprocess.run([%r], check=True)\n" \
+            % shutil.which("true")
+        script = self.write("prog.py", source)
+        proc = launch(self.workdir, ["--time-unit=B",
+                                     "--pyheap-out-file=" + os.path.join(self.workdir,
+                                                                         "out.%p")],
+                      [support.python(), script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        outs = sorted(n for n in os.listdir(self.workdir) if n.startswith("out."))
+        self.assertEqual(outs, ["out.%d" % self.facts()["pid"]])
+        self.assertNotIn("does not follow", proc.stderr)
+        self.assertNotIn("exec", read_meta(os.path.join(self.workdir, outs[0])))
+
+    def test_exec_through_a_wrapper_script(self):
+        """A shell wrapper that execs python (a pyenv shim): followed with --trace-children=yes."""
+        source = BIG_SCRIPT
+        script = self.write("prog.py", source)
+        wrapper = self.write("wrapper", "#!/bin/sh\nexec %s \"$@\"\n" % support.python())
+        os.chmod(wrapper, 0o755)
+        out = os.path.join(self.workdir, "wrapped.out")
+        # Not followed: the file is the shell's, and says what it exec'd.
+        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
+                      [wrapper, script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_complete(out)
+        meta = read_meta(out)
+        self.assertEqual((meta["python"], meta["exec"]), ("none", support.python()))
+        self.assertIn("does not follow", proc.stderr)
+        # Followed: the same pid, so the same file, now Python's own profile.
+        os.unlink(out)
+        proc = launch(self.workdir, ["--time-unit=B", "--trace-children=yes",
+                                     "--pyheap-out-file=" + out], [wrapper, script])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        rows = self.assert_complete(out)
+        meta = read_meta(out)
+        self.assertNotEqual(meta["python"], "none")
+        self.assertNotIn("exec", meta)
+        self.assertNotIn("does not follow", proc.stderr)
         row = self.big_row(rows, source)
         self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
 

@@ -790,7 +790,7 @@ class InputErrorTest(ViewerTestCase):
                                      b"snapshot 9 16000000 quit"),
                    "line 126: 'snapshot' record: field 4 (kind): unknown "
                    "snapshot kind 'quit' (expected detailed, peak, exit, "
-                   "user, region)")
+                   "user, region, mark)")
         self.check(self.replace_line(b"f 0 py 0 20 1", b"f 0 js 0 20 1"),
                    "line 35: 'f' record: frame kind must be 'py' or 'c', got "
                    "'js'")

@@ -1,0 +1,329 @@
+"""pyheap: iteration marks: bytes per iteration still live, the window, the exit, thinning."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The programs below leak a known amount per iteration: exactly LEAK_N
+# bytes objects of a size the script measures with sys.getsizeof (one
+# pymalloc block each), appended to a module-level list, while other
+# allocations of the same iteration are freed before the mark or during
+# the next iteration.  The expected numbers come from the program, not
+# from the tool.
+
+import json
+import os
+import subprocess
+
+import support
+
+LEAK_N = 1000
+
+SCRIPT = r'''
+import json
+import sys
+
+import pyheap
+
+KEEP = []
+PENDING = None
+N_ITER = int(sys.argv[2])
+
+
+def leak(n):
+    for _ in range(n):
+        KEEP.append(bytes(100))                                  # LINE:leak
+
+
+def one_iteration():
+    global PENDING
+    PENDING = [bytes(300) for _ in range(200)]                   # LINE:pending
+    scratch = [str(i) * 3 for i in range(2000)]                  # LINE:scratch
+    del scratch
+    leak(1000)
+
+
+for it in range(N_ITER):
+    one_iteration()
+    pyheap.mark("batch")
+leak(500)                                                        # after the last mark
+
+with open(sys.argv[1], "w") as f:
+    json.dump({"leak": sys.getsizeof(bytes(100)),
+               "pending": sys.getsizeof(bytes(300))}, f)
+'''
+
+C_PROGRAM = r'''
+/* A C program that marks its iterations: keeps 1000 + i bytes per
+   iteration, frees a 5000-byte scratch block each time. */
+#include <stdlib.h>
+#include "pyheap.h"
+
+static void *kept[16];
+
+void *keep_block(int i)
+{
+   return malloc(1000 + i);                      /* LINE:keep */
+}
+
+void *scratch_block(void)
+{
+   return malloc(5000);                          /* LINE:scratch */
+}
+
+int main(void)
+{
+   int i;
+   for (i = 1; i <= 4; i++) {
+      void *s = scratch_block();
+      kept[i] = keep_block(i);
+      free(s);
+      if (i < 4)
+         PYHEAP_MARK("c-iteration");
+      else
+         PYHEAP_MARK(NULL);
+   }
+   return 0;
+}
+'''
+
+
+def read_file(path):
+    """The parts of a pyheap file the tests need: meta, snapshots with
+    their b and m records, and each stack's innermost frame."""
+    meta, strings, frames, stacks, snaps = {}, {}, {}, {}, []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            w = line.rstrip("\n").split(" ")
+            tag = w[0]
+            if tag == "meta":
+                meta[w[1]] = " ".join(w[2:])
+            elif tag == "s":
+                strings[int(w[1])] = " ".join(w[2:])
+            elif tag == "f":
+                if w[2] == "py":
+                    frames[int(w[1])] = (strings[int(w[3])], int(w[4]),
+                                         strings[int(w[5])])
+                else:
+                    func = strings.get(int(w[4]), "?")
+                    src = strings.get(int(w[5]), "?")
+                    frames[int(w[1])] = (src, int(w[6]), func)
+            elif tag == "k":
+                stacks[int(w[1])] = frames[int(w[3])]
+            elif tag == "snapshot":
+                snaps.append({"n": int(w[1]), "kind": w[3],
+                              "label": " ".join(w[4:]), "b": [], "m": [],
+                              "c": []})
+            elif tag == "c":
+                snaps[-1]["c"].append((int(w[2]), int(w[3])))
+            elif tag == "b":
+                snaps[-1]["b"].append((int(w[1]), w[2], int(w[3]), int(w[4])))
+            elif tag == "m":
+                snaps[-1]["m"].append((int(w[1]), w[2], int(w[3]), int(w[4]),
+                                       int(w[5])))
+    return meta, stacks, snaps
+
+
+def m_at(stacks, snap, filename, line, cls=None):
+    """{birth_iter: (bytes, blocks)} of SNAP's m records whose innermost
+    frame is FILENAME:LINE (and of class CLS, if given)."""
+    out = {}
+    for kid, c, it, b, n in snap["m"]:
+        frame = stacks.get(kid)
+        if frame is None or os.path.basename(frame[0]) != filename or frame[1] != line:
+            continue
+        if cls is not None and c != cls:
+            continue
+        ob, on = out.get(it, (0, 0))
+        out[it] = (ob + b, on + n)
+    return out
+
+
+class MarkTest(support.ToolTestCase):
+
+    def run_script(self, n_iter, options=()):
+        path = os.path.join(self.workdir, "prog.py")
+        facts_path = os.path.join(self.workdir, "facts.json")
+        with open(path, "w") as f:
+            f.write(SCRIPT)
+        res = support.pyheap_run([support.python(), path, facts_path, str(n_iter)],
+                                 self.workdir,
+                                 tool_options=["--time-unit=B"] + list(options))
+        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
+        with open(facts_path) as f:
+            facts = json.load(f)
+        return res, facts
+
+    def test_marks_exact(self):
+        """Per mark and birth iteration: the exact leak, freed blocks gone, the window, the exit."""
+        lines = support.marker_lines(SCRIPT)
+        n_iter, window = 6, 3
+        res, facts = self.run_script(n_iter, ["--mark-window=%d" % window])
+        meta, stacks, snaps = read_file(res.outfile)
+        self.assertEqual(meta["marks"], str(n_iter))
+        self.assertEqual(meta["mark_window"], str(window))
+        self.assertEqual(meta["mark_b_stride"], "1")
+
+        # Every snapshot has its own sample, in file order.
+        ns = [s["n"] for s in snaps]
+        self.assertEqual(ns, sorted(set(ns)))
+
+        marks = [s for s in snaps if s["kind"] == "mark"]
+        self.assertEqual([s["label"] for s in marks], ["batch"] * n_iter)
+        one = (LEAK_N * facts["leak"], LEAK_N)
+        for k, snap in enumerate(marks, 1):
+            with self.subTest(mark=k):
+                first = max(1, k - window + 1)
+                leak = m_at(stacks, snap, "prog.py", lines["leak"], "pymalloc")
+                # Exactly the window's iterations, each its exact leak.
+                self.assertEqual(leak, {j: one for j in range(first, k + 1)})
+                # Nothing of any site is older than the window.
+                self.assertTrue(all(first <= it <= k for _, _, it, _, _ in snap["m"]),
+                                sorted(set(it for _, _, it, _, _ in snap["m"])))
+                # The scratch list was freed before the mark.
+                self.assertEqual(m_at(stacks, snap, "prog.py", lines["scratch"]), {})
+                # PENDING of iteration k is live at mark k, gone at k + 1.
+                pending = m_at(stacks, snap, "prog.py", lines["pending"], "pymalloc")
+                self.assertEqual(sorted(pending), [k])
+                self.assertGreaterEqual(pending[k][0], 200 * facts["pending"])
+                self.assertGreaterEqual(pending[k][1], 200)
+                self.assertLess(pending[k][1], 200 + 5)
+                # The b records are the whole heap: they add up to the c lines.
+                self.assertEqual(sum(b for _, _, b, _ in snap["b"]),
+                                 sum(b for b, _ in snap["c"]))
+
+        # The exit snapshot: every iteration's survivors, including the
+        # 500 objects leaked after the last mark (iteration n_iter + 1).
+        exit_snap = [s for s in snaps if s["kind"] == "exit"][-1]
+        leak = m_at(stacks, exit_snap, "prog.py", lines["leak"], "pymalloc")
+        expected = {j: one for j in range(1, n_iter + 1)}
+        expected[n_iter + 1] = (500 * facts["leak"], 500)
+        self.assertEqual(leak, expected)
+        # Only the last PENDING survives.
+        pending = m_at(stacks, exit_snap, "prog.py", lines["pending"], "pymalloc")
+        self.assertEqual(sorted(pending), [n_iter])
+        # The m records of the exit add up to its heap.
+        self.assertEqual(sum(b for _, _, _, b, _ in exit_snap["m"]),
+                         sum(b for b, _ in exit_snap["c"]))
+
+        # The viewer reads the file.
+        rows = support.viewer_json(res.outfile, at="exit")
+        self.assertTrue(support.rows_at(rows, "prog.py", lines["leak"]))
+
+    def test_m_record_order(self):
+        """m records: birth iteration ascending, then bytes descending, then kid, then class."""
+        res, _ = self.run_script(3)
+        classes = {"raw": 0, "pymalloc": 1, "python-large": 2}
+        _, _, snaps = read_file(res.outfile)
+        for snap in snaps:
+            keys = [(it, -b, kid, classes[c]) for kid, c, it, b, _ in snap["m"]]
+            self.assertEqual(keys, sorted(keys))
+            self.assertEqual(len(keys), len(set((k[0], k[2], k[3]) for k in keys)))
+
+    def test_no_marks(self):
+        """A run without marks: meta marks 0, no mark snapshot, no m record."""
+        res = support.run_python_script(self, "x = [bytes(10) for _ in range(10)]\n",
+                                        self.workdir)
+        meta, _, snaps = read_file(res.outfile)
+        self.assertEqual(meta["marks"], "0")
+        self.assertEqual(meta["mark_window"], "8")
+        self.assertEqual([s for s in snaps if s["kind"] == "mark" or s["m"]], [])
+
+    def test_thinning(self):
+        """More marks than --max-mark-snapshots: every mark kept, b records only every S-th."""
+        lines = support.marker_lines(SCRIPT)
+        n_iter = 10
+        res, facts = self.run_script(n_iter, ["--max-mark-snapshots=3", "--mark-window=2"])
+        meta, stacks, snaps = read_file(res.outfile)
+        # The smallest power of two S with 10 // S <= 3 is 4.
+        self.assertEqual(meta["mark_b_stride"], "4")
+        marks = [s for s in snaps if s["kind"] == "mark"]
+        self.assertEqual(len(marks), n_iter)
+        self.assertEqual([k for k, s in enumerate(marks, 1) if s["b"]], [4, 8])
+        one = (LEAK_N * facts["leak"], LEAK_N)
+        for k, snap in enumerate(marks, 1):
+            self.assertEqual(len(snap["c"]), 3)
+            self.assertGreater(sum(b for b, _ in snap["c"]), 0)
+            self.assertEqual(m_at(stacks, snap, "prog.py", lines["leak"], "pymalloc"),
+                             {j: one for j in range(max(1, k - 1), k + 1)})
+        ns = [s["n"] for s in snaps]
+        self.assertEqual(ns, sorted(set(ns)))
+        support.viewer_json(res.outfile, at="exit")
+
+    def test_c_macro(self):
+        """PYHEAP_MARK from a C program: the kept block of each iteration, by birth iteration."""
+        src = os.path.join(self.workdir, "markprog.c")
+        exe = os.path.join(self.workdir, "markprog")
+        with open(src, "w") as f:
+            f.write(C_PROGRAM)
+        subprocess.run(["gcc", "-g", "-O0", "-I", os.path.join(support.SRCDIR, "pyheap"),
+                        src, "-o", exe], check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        res = support.pyheap_run([exe], self.workdir)
+        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
+        lines = support.marker_lines(C_PROGRAM)
+        meta, stacks, snaps = read_file(res.outfile)
+        self.assertEqual(meta["marks"], "4")
+        marks = [s for s in snaps if s["kind"] == "mark"]
+        self.assertEqual([s["label"] for s in marks], ["c-iteration"] * 3 + ["iteration"])
+        for k, snap in enumerate(marks, 1):
+            self.assertEqual(m_at(stacks, snap, "markprog.c", lines["keep"], "raw"),
+                             {j: (1000 + j, 1) for j in range(1, k + 1)})
+            self.assertEqual(m_at(stacks, snap, "markprog.c", lines["scratch"]), {})
+        exit_snap = [s for s in snaps if s["kind"] == "exit"][-1]
+        self.assertEqual(m_at(stacks, exit_snap, "markprog.c", lines["keep"], "raw"),
+                         {j: (1000 + j, 1) for j in range(1, 5)})
+
+    def test_outside_valgrind(self):
+        """Without pyheap, pyheap.mark() does nothing; a bad label is still a TypeError."""
+        env = support.clean_env(PYTHONPATH=os.path.join(support.SRCDIR, "pyheap"))
+        code = ("import pyheap\n"
+                "pyheap.mark()\n"
+                "pyheap.mark('batch')\n"
+                "try:\n"
+                "    pyheap.mark(3)\n"
+                "except TypeError as e:\n"
+                "    print('TypeError', e)\n"
+                "print(pyheap.running())\n")
+        proc = subprocess.run([support.python(), "-c", code], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout.splitlines(),
+                         ["TypeError pyheap.mark() label must be str, not int", "False"])
+
+    def test_bad_label_pointer(self):
+        """PYHEAP_MARK with a pointer to unmapped memory: no crash, the mark is taken."""
+        src = os.path.join(self.workdir, "badlabel.c")
+        exe = os.path.join(self.workdir, "badlabel")
+        with open(src, "w") as f:
+            f.write('#include "pyheap.h"\n'
+                    'int main(void)\n{\n'
+                    '   PYHEAP_MARK((const char *)16);\n'
+                    '   PYHEAP_MARK((const char *)0x100000000000UL);\n'
+                    '   return 0;\n}\n')
+        subprocess.run(["gcc", "-O0", "-I", os.path.join(support.SRCDIR, "pyheap"),
+                        src, "-o", exe], check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        res = support.pyheap_run([exe], self.workdir)
+        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
+        meta, _, snaps = read_file(res.outfile)
+        self.assertEqual(meta["marks"], "2")
+        self.assertEqual([s["label"] for s in snaps if s["kind"] == "mark"], ["", ""])
+
+    def test_bad_options(self):
+        """--mark-window and --max-mark-snapshots out of range: one clear error, no run."""
+        script = os.path.join(self.workdir, "ran.py")
+        with open(script, "w") as f:
+            f.write('open("ran", "w").write("ran\\n")\n')
+        for option in ("--mark-window=0", "--mark-window=1001", "--mark-window=x",
+                       "--max-mark-snapshots=0", "--max-mark-snapshots=-3"):
+            with self.subTest(option=option):
+                out = os.path.join(self.workdir, "bad.out")
+                proc = subprocess.run([support.LAUNCHER, "-q", "--pyheap-out-file=" + out,
+                                       option, support.python(), script],
+                                      cwd=self.workdir, env=support.clean_env(),
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      universal_newlines=True, timeout=600)
+                self.assertNotEqual(proc.returncode, 0, proc.stderr)
+                self.assertIn(option.split("=")[0], proc.stderr)
+                self.assertRegex(proc.stderr, r"(?i)bad option")
+                self.assertFalse(os.path.exists(os.path.join(self.workdir, "ran")))
+                self.assertFalse(os.path.exists(out))
