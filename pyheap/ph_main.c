@@ -1970,9 +1970,12 @@ static void *ph_calloc(ThreadId tid, SizeT m, SizeT szB)
    return alloc_and_record(tid, m * szB, VG_(clo_alignment), True);
 }
 
-#if defined(PH_MALLOC_API_ALIGNED_KIND)
-static void *ph_memalign(ThreadId tid, SizeT align, SizeT orig_align, SizeT szB,
-                         AlignedAllocKind kind)
+/* Valgrind 3.21 gave memalign and aligned new one more argument: the
+   alignment the program asked for, before the core rounded it up to what
+   it can serve (configure finds out which interface these headers have).
+   pyheap records the block it hands out, so it needs only the served one. */
+#if defined(PH_MALLOC_API_ORIG_ALIGN)
+static void *ph_memalign(ThreadId tid, SizeT align, SizeT orig_align, SizeT szB)
 {
    return alloc_and_record(tid, szB, align, False);
 }
@@ -2243,6 +2246,8 @@ static void arena_free(Addr p)
 static void py_register(Addr info_addr)
 {
    PhPyInfo info;
+   /* Why the interpreter cannot be read: one warning line says it all. */
+   const HChar *why = "not supported";
    VG_(memset)(&info, 0, sizeof info);
    saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
    if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
@@ -2276,19 +2281,20 @@ static void py_register(Addr info_addr)
       if (rc == PH_DO_OK)
          py = &from_runtime;
       else
-         VG_(umsg)("pyheap: warning: cannot read this interpreter's debug offsets: "
-                   "%s\n", ph_debug_offsets_strerror(rc));
+         why = ph_debug_offsets_strerror(rc);
    }
+   if (py_runtime == 0)
+      why = "_PyRuntime was not found";
    if (py == NULL || py_runtime == 0) {
       py = NULL;
       if (py_version_hex == 0)
          VG_(umsg)("pyheap: warning: this Python is older than 3.11 and not "
                    "supported: profiling native frames only\n");
       else
-         VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu is not supported: "
+         VG_(umsg)("pyheap: warning: Python %lu.%lu.%lu: %s: "
                    "profiling native frames only\n",
                    (py_version_hex >> 24) & 0xff, (py_version_hex >> 16) & 0xff,
-                   (py_version_hex >> 8) & 0xff);
+                   (py_version_hex >> 8) & 0xff, why);
    }
 }
 

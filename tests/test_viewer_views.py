@@ -12,8 +12,9 @@
 #   diffapp-new.out  diffapp.py in the same fresh directory: the new one
 #                    allocates more at line 27, drops line 28 and adds
 #                    line 29; nothing else differs
-# The golden outputs (*.expected) depend on nothing but these files;
-# PYHEAP_REGEN=1 rewrites them.  The expected numbers below are those of
+# The golden outputs (*.expected) depend on nothing but these files (and
+# the text report's source lines on the files themselves: see
+# drop_absent_sources); PYHEAP_REGEN=1 rewrites them.  The expected numbers below are those of
 # the committed runs: after regen.sh they must be updated too.
 
 import csv
@@ -21,6 +22,7 @@ import fnmatch
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import unittest
@@ -60,6 +62,19 @@ def snapshot_classes(path, n):
     raise AssertionError("no snapshot %d in %s" % (n, path))
 
 
+def drop_absent_sources(text):
+    """TEXT as the viewer prints it on a machine without some of the
+    absolute source files it names: the source text shown after a frame
+    comes from the file itself, when it exists.  The golden outputs were
+    made on Debian 12, which has the /usr/lib/python3.11 that realapp.out
+    names; the version matrix's chroots have no such directory."""
+    def one(m):
+        if os.path.isfile(m.group(1)):
+            return m.group(0)
+        return "(%s:%s)" % (m.group(1), m.group(2))
+    return re.sub(r"\((/[^():\n]+):(\d+)\): [^\n]*", one, text)
+
+
 def location_file(location):
     """The file of a Python location "file:line"."""
     return location.rsplit(":", 1)[0]
@@ -69,9 +84,14 @@ class ModuleViewTest(ViewerTestCase):
     """--by=module and --by=package on realapp.out."""
 
     def test_golden_text_by_module(self):
-        self.assert_golden("realapp-module.expected", self.view(
-            "--at=loaded", "--by=module", "--top=15", "--threshold=5",
-            REAL))
+        text = self.view("--at=loaded", "--by=module", "--top=15", "--threshold=5", REAL)
+        if test_viewer.REGEN:
+            self.assert_golden("realapp-module.expected", text)
+        with open(os.path.join(DATA, "realapp-module.expected"), encoding="utf-8",
+                  newline="") as f:
+            expected = f.read()
+        self.assertEqual(text, drop_absent_sources(expected),
+                         "output differs from realapp-module.expected")
 
     def test_golden_json_by_package(self):
         self.assert_golden("realapp-package.json.expected", self.view(
