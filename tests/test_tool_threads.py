@@ -8,13 +8,23 @@
 # both threads are alive and blocked.
 #   worker_alpha: strings of 120+ chars (pymalloc blocks, 160-odd bytes each)
 #   worker_beta:  bytes objects of 700+ bytes (python-large blocks)
-# Each worker keeps its items in a list grown with `+=` on the same line, so
-# that line holds: the items (sum of sys.getsizeof, str and bytes are not GC
-# objects so getsizeof is the allocation) + the list's item buffer
-# (getsizeof(list) - getsizeof([])).  The temporary comprehension lists are
-# freed before the snapshot.  A tool that took the stack of the wrong
-# thread (say the GIL holder's, or the main thread's) would put these bytes
-# on the other worker's line or on the main thread's barrier line.
+# Each worker appends its items to a list on that same line, so the line
+# holds exactly: the items (sum of sys.getsizeof: str and bytes are not GC
+# objects, so getsizeof is the allocation) + the list's item buffer
+# (getsizeof(list) - getsizeof([])), one block per item plus one.
+# Nothing else may be born there: an object that a CPython free list keeps
+# is never freed to the allocator, so one first allocated on a worker's
+# line would stay live there, reused by whichever thread pops it next --
+# as often as the free list happens to run empty, which differs from run
+# to run once two threads interleave.  So the loops (their iterators, and
+# 3.14+'s free-listed ints) are on lines of their own, there is no
+# temporary list (lists have a free list), and the items are made by
+# concatenation and repetition rather than by calling bytes(n), whose
+# argument tuple comes from the tuple free list (seen on 3.15: a 56-byte
+# 1-tuple left on beta's line in about one run in six).
+# A tool that took the stack of the wrong thread (say the GIL holder's, or
+# the main thread's) would put these bytes on the other worker's line or on
+# the main thread's barrier line.
 # Each round, each worker also mallocs a known number of bytes through
 # ctypes, which releases the GIL around the call: at that moment the
 # allocating thread holds no GIL, so only a stack walk that finds the
@@ -45,6 +55,8 @@ RAW = {"alpha": 3001, "beta": 5003}
 # -- which differs from run to run once two threads interleave.
 SUFFIXES = [[str(r * 1000 + i) for i in range(250)] for r in range(ROUNDS)]  # LINE:suffixes
 SIZES = [[700 + 13 * i + r for i in range(40)] for r in range(ROUNDS)]       # LINE:sizes
+PREFIX = "a" * 120
+Z = b"\0"
 step = threading.Barrier(2)
 ready = threading.Barrier(3)
 finish = threading.Barrier(3)
@@ -54,7 +66,8 @@ RESULT = {}
 def worker_alpha():
     items, raw = [], []
     for r in range(ROUNDS):
-        items += ["a" * 120 + suffix for suffix in SUFFIXES[r]]        # LINE:alpha
+        for suffix in SUFFIXES[r]:
+            items.append(PREFIX + suffix)                               # LINE:alpha
         raw.append(libc.malloc(RAW["alpha"] + r))                       # LINE:alpha_raw
         step.wait()
     RESULT["alpha"] = items
@@ -66,7 +79,8 @@ def worker_alpha():
 def worker_beta():
     items, raw = [], []
     for r in range(ROUNDS):
-        items += [bytes(size) for size in SIZES[r]]                     # LINE:beta
+        for size in SIZES[r]:
+            items.append(Z * size)                                      # LINE:beta
         raw.append(libc.malloc(RAW["beta"] + r))                        # LINE:beta_raw
         step.wait()
     RESULT["beta"] = items
@@ -91,7 +105,6 @@ for name in ("alpha", "beta"):
         "count": len(items),
         "items": sum(sys.getsizeof(x) for x in items),
         "buffer": sys.getsizeof(items) - sys.getsizeof([]),
-        "empty_list": sys.getsizeof([]),
         "raw": sum(RAW[name] + r for r in range(ROUNDS)),
         "raw_count": len(RESULT[name + "_raw"]),
     }
@@ -122,32 +135,18 @@ class ThreadsTest(support.ToolTestCase):
                                            ("beta", "worker_beta", "python-large")):
             with self.subTest(thread=name):
                 found = support.rows_at(rows, "prog.py", lines[name])
-                # 3.11 runs the comprehension (the items) as its own
-                # function, worker.<locals>.<listcomp>, and `+=` (the
-                # buffer) in the worker: two rows, one line.  3.12+: one.
-                self.assertIn(len(found), (1, 2), found)
-                for r in found:
-                    self.assertTrue(r["function"].startswith(function), r)
-                row = {"bytes": sum(r["bytes"] for r in found),
-                       "blocks": sum(r["blocks"] for r in found),
-                       "by_class": {c: sum(r["by_class"][c] for r in found)
-                                    for c in ("raw", "pymalloc", "python-large")}}
+                self.assertEqual(len(found), 1, found)
+                row = found[0]
+                self.assertEqual(row["function"], function, row)
                 fact = facts[name]
-                self.assertEqual(row["by_class"]["raw"], 0, row)
-                expected = fact["items"] + fact["buffer"]
-                # The item buffer is > 512 bytes: python-large.  Items are
-                # pymalloc (str) or python-large (bytes) as chosen.  The
-                # list objects come from the free list or, at most one per
-                # line (the `+=` target is made on another line), from
-                # pymalloc: allow exactly that much slack and no more.
-                by_items = row["by_class"][item_class] - (
-                    fact["buffer"] if item_class == "python-large" else 0)
-                self.assertLessEqual(abs(by_items - fact["items"]),
-                                     fact["empty_list"], row)
-                self.assertGreaterEqual(row["by_class"]["python-large"], fact["buffer"], row)
-                self.assertGreaterEqual(row["bytes"], expected, row)
-                self.assertLessEqual(row["bytes"], expected + fact["empty_list"], row)
-                self.assertIn(row["blocks"], (fact["count"] + 1, fact["count"] + 2), row)
+                # The items are pymalloc (str) or python-large (bytes) as
+                # chosen; the item buffer is > 512 bytes: python-large.
+                # Exactly that, to the byte and the block.
+                by_class = {"raw": 0, "pymalloc": 0, "python-large": fact["buffer"]}
+                by_class[item_class] += fact["items"]
+                self.assertEqual({c: row["by_class"][c] for c in by_class}, by_class, row)
+                self.assertEqual(row["bytes"], fact["items"] + fact["buffer"], row)
+                self.assertEqual(row["blocks"], fact["count"] + 1, row)
 
         # The ctypes mallocs ran with the GIL released (no thread is the
         # GIL holder then): each is raw on its own thread's line.
