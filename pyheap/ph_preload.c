@@ -103,12 +103,25 @@ static PhDomainHook hook_obj = { PH_DOMAIN_OBJ, { 0 } };
 static PhArenaAllocator arena_orig;
 static int hooks_state = PH_HOOKS_NONE;
 
+/* The block the domain hooks saw allocated last (see "Objects a free list
+   hands out again" below).  One for all threads: both the hooks and the
+   reference tracer run with the GIL held. */
+static unsigned long last_alloc, last_alloc_szB;
+
+static inline void note_alloc(void *p, size_t size)
+{
+   last_alloc = (unsigned long)p;
+   last_alloc_szB = size;
+}
+
 static void *hook_malloc(void *ctx, size_t size)
 {
    PhDomainHook *h = ctx;
    void *p = h->orig.malloc(h->orig.ctx, size);
-   if (p != NULL)
+   if (p != NULL) {
+      note_alloc(p, size);
       ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, size, 0);
+   }
    return p;
 }
 
@@ -117,8 +130,10 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
    PhDomainHook *h = ctx;
    void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
    /* The allocator returned a block, so nelem * elsize did not overflow. */
-   if (p != NULL)
+   if (p != NULL) {
+      note_alloc(p, nelem * elsize);
       ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, nelem * elsize, 0);
+   }
    return p;
 }
 
@@ -127,9 +142,11 @@ static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
    PhDomainHook *h = ctx;
    void *p = h->orig.realloc(h->orig.ctx, ptr, new_size);
    /* On failure the old block is untouched: nothing to report. */
-   if (p != NULL)
+   if (p != NULL) {
+      note_alloc(p, new_size);
       ph_event(PH_EV_PY_REALLOC, h->domain, (unsigned long)ptr, (unsigned long)p,
                new_size);
+   }
    return p;
 }
 
@@ -161,10 +178,76 @@ static void set_hooks_state(int state)
    VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_HOOKS_STATE, state, 0, 0, 0, 0);
 }
 
+/* ---- Objects a free list hands out again (3.13+) ---------------------
+
+   CPython keeps freed objects of several types on free lists and hands
+   them out again without calling the allocator: tuples, lists, dicts and
+   floats in every version; 3.14 adds ints, ranges and their iterators,
+   and more.  The hooks above see such a block once, when the allocator
+   first hands it out, so by itself the tool would file a tuple kept by a
+   cache under whatever line made a temporary tuple in that memory long
+   before -- possibly the line of another function, which would then seem
+   to grow.  tracemalloc has the same problem and solves it in
+   _Py_NewReference: an object is born there whether its memory is new or
+   recycled, so it re-files the block under the current traceback.
+
+   From 3.13 on that moment is public API: PyRefTracer_SetTracer installs
+   a function _Py_NewReference calls for every object made
+   (PyRefTracer_CREATE, 0) and _Py_Dealloc for every object destroyed.
+   Most objects are made in the block the hooks reported just before, and
+   only the others concern the tool: the tracer passes on an object that
+   does not lie in the block allocated last (PH_EV_PY_REBORN), and the tool
+   gives the block holding it a new birth, at the current stack.
+
+   There is one tracer slot, and others use it: tracemalloc.start() puts
+   its own tracer there (and leaves it there after stop(); it then does
+   nothing).  So the tracer keeps the one it replaced and calls it after
+   its own work, and whenever the domain hooks are checked (at each new
+   arena, snapshot and mark) it takes the slot back if someone else took
+   it, keeping that one in turn.  Between the two, recycled objects stay
+   where their blocks were first allocated.  3.11 and 3.12 have no such
+   hook (their _Py_NewReference calls tracemalloc's function directly,
+   and the binaries do not export it): there a recycled object always
+   stays filed where its block was first allocated. */
+
+typedef int (*PhRefTracer)(void *op, int event, void *data);
+typedef int (*SetRefTracerFn)(PhRefTracer tracer, void *data);
+typedef PhRefTracer (*GetRefTracerFn)(void **data);
+enum { PH_REFTRACER_CREATE = 0 };
+
+static SetRefTracerFn py_set_ref_tracer;
+static GetRefTracerFn py_get_ref_tracer;
+static PhRefTracer    next_tracer;       /* the tracer ours replaced */
+static void          *next_tracer_data;
+
+static int ref_tracer(void *op, int event, void *data)
+{
+   (void)data;
+   /* Unsigned: an object below last_alloc gives a huge difference. */
+   if (event == PH_REFTRACER_CREATE && (unsigned long)op - last_alloc >= last_alloc_szB)
+      ph_event(PH_EV_PY_REBORN, 0, (unsigned long)op, 0, 0);
+   return next_tracer != NULL ? next_tracer(op, event, next_tracer_data) : 0;
+}
+
+static void check_ref_tracer(void)
+{
+   void *data = NULL;
+   PhRefTracer cur;
+   if (py_get_ref_tracer == NULL)
+      return;
+   cur = py_get_ref_tracer(&data);
+   if (cur == ref_tracer)
+      return;
+   next_tracer = cur;
+   next_tracer_data = data;
+   py_set_ref_tracer(ref_tracer, NULL);
+}
+
 /* Put the domain hooks back if the interpreter replaced them. */
 static void check_domain_hooks(void)
 {
    int changed = 0;
+   check_ref_tracer();
    if (!domain_is_hooked(PH_DOMAIN_MEM)) {
       install_domain_hook(&hook_mem);
       changed = 1;
@@ -235,6 +318,16 @@ static void ph_preload_init(void)
       set_arena(&mine);
    }
    set_hooks_state(PH_HOOKS_INSTALLED);
+
+   /* Before Py_Initialize the two functions only store and load
+      _PyRuntime's slot, which the runtime's initialisation keeps. */
+   py_set_ref_tracer = (SetRefTracerFn)dlsym(PH_RTLD_DEFAULT, "PyRefTracer_SetTracer");
+   py_get_ref_tracer = (GetRefTracerFn)dlsym(PH_RTLD_DEFAULT, "PyRefTracer_GetTracer");
+   if (py_set_ref_tracer == NULL || py_get_ref_tracer == NULL) {
+      py_set_ref_tracer = NULL;
+      py_get_ref_tracer = NULL;
+   }
+   check_ref_tracer();
 }
 
 /* ---- The API the `pyheap` Python module calls through ctypes ---------- */

@@ -1,0 +1,107 @@
+"""pyheap: an object a CPython free list hands out again is filed at the line that made it (3.13+)."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# `churn()` makes 60 empty lists and drops them: the lists go to the list
+# free list (80 places), not back to the allocator.  The `keep` line then
+# makes 40 empty lists and the list that holds them; on 3.13+ every one of
+# them comes from the free list, so the allocator hooks never see them.
+# pyheap must still file them under `keep` (through PyRefTracer, see
+# ph_preload.c), as tracemalloc does: 41 list objects at `keep`, none at
+# `junk`.  Filed by where their blocks were first allocated, they would be
+# at `junk` (the bug this guards against: a line that only made
+# temporaries would hold what another line keeps).
+#
+# 3.11 and 3.12 have no hook for this; the test is skipped there (the
+# limitation is documented in docs/leak-hunting.md).
+
+import json
+import os
+import subprocess
+
+import support
+
+SCRIPT = r'''
+import json
+import sys
+import tracemalloc
+
+import pyheap
+
+if sys.argv[2] == "tracemalloc":
+    # tracemalloc takes the interpreter's one reference-tracer slot and
+    # stop() empties it: pyheap must put its own back (at the snapshot).
+    tracemalloc.start()
+    probe = [bytes(100) for _ in range(10)]
+    traced = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del probe
+    pyheap.snapshot("after-tracemalloc")
+else:
+    traced = None
+
+
+def churn():
+    junk = [[] for _ in range(60)]                  # LINE:junk
+    return len(junk)
+
+
+churn()
+KEEP = [[] for _ in range(40)]                      # LINE:keep
+pyheap.snapshot("kept")
+with open(sys.argv[1], "w") as f:
+    json.dump({"list_szB": sys.getsizeof([]), "kept": len(KEEP),
+               "traced": traced}, f)
+'''
+
+
+def interpreter_version():
+    out = subprocess.run([support.python(), "-c",
+                          "import sys; print(sys.version_info[0], sys.version_info[1])"],
+                         stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    return tuple(int(x) for x in out.stdout.split())
+
+
+class FreeListTest(support.ToolTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if interpreter_version() < (3, 13):
+            self.skipTest("CPython %d.%d has no reference tracer: a recycled object "
+                          "stays filed where its block was first allocated"
+                          % interpreter_version())
+
+    def run_script(self, mode):
+        lines = support.marker_lines(SCRIPT)
+        path = os.path.join(self.workdir, "prog.py")
+        with open(path, "w") as f:
+            f.write(SCRIPT)
+        facts_path = os.path.join(self.workdir, "facts.json")
+        res = support.pyheap_run([support.python(), path, facts_path, mode], self.workdir)
+        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
+        with open(facts_path) as f:
+            facts = json.load(f)
+        proc = support.viewer(["--format=json", "--by=line", "--at=kept", "--type=list",
+                               res.outfile])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return lines, facts, json.loads(proc.stdout)
+
+    def check_kept_lists(self, lines, facts, rows):
+        self.assertEqual(facts["kept"], 40)
+        keep = support.rows_at(rows, "prog.py", lines["keep"])
+        self.assertEqual(len(keep), 1, rows)
+        # The 40 lists and the one that holds them, list objects only
+        # (--type=list: the item buffer holds no object).
+        self.assertEqual(keep[0]["blocks"], 41, keep)
+        self.assertEqual(keep[0]["bytes"], 41 * facts["list_szB"], keep)
+        self.assertEqual(support.rows_at(rows, "prog.py", lines["junk"]), [], rows)
+
+    def test_recycled_lists_are_filed_where_made(self):
+        """Lists from the free list count at the line that made them, not at the line whose lists were freed."""
+        lines, facts, rows = self.run_script("plain")
+        self.check_kept_lists(lines, facts, rows)
+
+    def test_after_tracemalloc_stopped(self):
+        """tracemalloc works under pyheap, and after its stop() pyheap's tracer is back."""
+        lines, facts, rows = self.run_script("tracemalloc")
+        self.assertGreaterEqual(facts["traced"], 10 * 100)
+        self.check_kept_lists(lines, facts, rows)
