@@ -44,8 +44,10 @@ typedef enum {
    PH_EV_PY_ALLOC = 1,     /* a: pointer, b: size.  After a successful alloc. */
    PH_EV_PY_FREE = 2,      /* a: pointer.  Before the block is freed. */
    PH_EV_PY_REALLOC = 3,   /* a: old pointer, b: new pointer, c: size.  After. */
-   PH_EV_PY_REBORN = 4     /* a: an object made in memory the allocator did
+   PH_EV_PY_REBORN = 4,    /* a: an object made in memory the allocator did
                               not just hand out (a free list's).  3.13+. */
+   PH_EV_PY_DEAD = 5       /* a: an object destroyed whose block was not
+                              freed next (a free list keeps it).  3.13+. */
 } PhEventOp;
 
 /* Bumped when the arguments of ph_event change. */

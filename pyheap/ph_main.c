@@ -185,6 +185,7 @@ static ULong n_reclassified;     /* raw blocks re-filed as python-large */
 static ULong n_stale_blocks;     /* a new block at a live block's address */
 static ULong n_reborn;           /* objects a free list handed out again */
 static ULong n_reborn_unknown;   /* of those, in no block the tool knows */
+static ULong n_dead;             /* objects destroyed into a free list */
 static ULong n_read_faults;      /* guest reads that faulted */
 static ULong n_rawstack_hits;
 static ULong n_rawstack_recent_hits; /* of those, one of the last few */
@@ -2138,38 +2139,72 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
    py_alloc(tid, p_new, szB);
 }
 
-/* An object made in memory the allocator did not just hand out: one a
-   free list gave back (see ph_preload.c, "Objects a free list hands out
-   again").  The object is new, so its block is born again, here: filed
-   under the current stack, with a new allocation number (regions and
-   marks count it as made now).  The heap does not change, so the time in
-   bytes does not move either; the move from one site to the other is
-   logged like any change after the peak.  The object starts at the block
-   or after the GC header and the managed dict and weakref words in front
-   of it (PY_MAX_PREHEADER_SZB); blocks do not overlap, so the first block
-   found below it either holds it or nothing does. */
+/* Objects that free lists keep and hand out again (3.13+; see
+   ph_preload.c, "Objects a free list hands out again").
+
+   An object destroyed into a free list is dead, but its block stays
+   allocated: it is still heap, and the time series counts it, but no line
+   of the program holds it.  It is filed under a stack of its own, one
+   frame "<free lists>" (PY_DEAD): the bytes the interpreter keeps for
+   reuse.  When a free list hands the object out again, the object is new
+   and its block is born again, here: filed under the current stack, with
+   a new allocation number (regions and marks count it as made now).  The
+   heap does not change in either move, so the time in bytes does not
+   move either; the moves are logged like any change after the peak.
+
+   The tracer reports the object, which starts at its block or after the
+   GC header and the managed dict and weakref words in front of it
+   (PY_MAX_PREHEADER_SZB); blocks do not overlap, so the first block found
+   below it either holds it or nothing does. */
 #define PY_MAX_PREHEADER_SZB 32
 
-static void py_reborn(ThreadId tid, Addr op)
+static UInt dead_kid;               /* the "<free lists>" stack, once made */
+
+static Block *object_block(Addr op)
 {
    Block *b = NULL;
    UWord back;
+   for (back = 0; back <= PY_MAX_PREHEADER_SZB && b == NULL; back += 16)
+      b = ph_bt_lookup(&block_table, op - back);
+   if (b == NULL || op >= b->addr + b->szB || b->cls == ClsRaw)
+      return NULL;                  /* not made by Python's allocators */
+   return b;
+}
+
+static void refile_block(Block *b, UInt kid)
+{
+   if (kid == b->kid)
+      return;
+   site_change(b->kid, b->cls, -(Long)b->szB, -1);
+   site_change(kid, b->cls, (Long)b->szB, 1);
+   b->kid = kid;
+}
+
+static void py_dead(Addr op)
+{
+   Block *b = object_block(op);
+   if (b == NULL)
+      return;
+   n_dead++;
+   if (dead_kid == 0)
+      dead_kid = intern_stack(0, intern_py_frame(intern_str("<free lists>"), 0,
+                                                 intern_str("")));
+   refile_block(b, dead_kid);
+}
+
+static void py_reborn(ThreadId tid, Addr op)
+{
+   Block *b = object_block(op);
    UInt kid;
 
    n_reborn++;
-   for (back = 0; back <= PY_MAX_PREHEADER_SZB && b == NULL; back += 16)
-      b = ph_bt_lookup(&block_table, op - back);
-   if (b == NULL || op >= b->addr + b->szB || b->cls == ClsRaw) {
+   if (b == NULL) {
       n_reborn_unknown++;
       return;
    }
    kid = capture_stack(tid);
    /* capture_stack adds no block and removes none: b is still valid. */
-   if (kid != b->kid) {
-      site_change(b->kid, b->cls, -(Long)b->szB, -1);
-      site_change(kid, b->cls, (Long)b->szB, 1);
-      b->kid = kid;
-   }
+   refile_block(b, kid);
    b->seq = ++alloc_seq;
    if (b->flags & BF_TSTATE)
       forget_tstates();
@@ -2237,6 +2272,9 @@ static void ph_event_handler(UWord op, UWord domain, UWord a, UWord b, UWord c)
       break;
    case PH_EV_PY_REBORN:
       py_reborn(tid, a);
+      break;
+   case PH_EV_PY_DEAD:
+      py_dead(a);
       break;
    default:
       n_bad_events++;
@@ -3240,8 +3278,8 @@ static void ph_fini(Int exit_status)
                 "(bad %llu)\n", n_allocs, n_frees, n_py_events, n_bad_events);
       VG_(dmsg)("pyheap: re-filed as python-large %llu, stale blocks %llu\n",
                 n_reclassified, n_stale_blocks);
-      VG_(dmsg)("pyheap: objects from free lists %llu (%llu in no known block)\n",
-                n_reborn, n_reborn_unknown);
+      VG_(dmsg)("pyheap: objects into free lists %llu, out of them %llu "
+                "(%llu in no known block)\n", n_dead, n_reborn, n_reborn_unknown);
       VG_(dmsg)("pyheap: stacks %u, frames %lu, strings %lu\n", n_stacks - 1,
                 VG_(sizeXA)(frames), VG_(sizeXA)(strs));
       VG_(dmsg)("pyheap: raw stack cache hits %llu (%llu recent ones), misses %llu; "

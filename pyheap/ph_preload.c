@@ -108,16 +108,35 @@ static int hooks_state = PH_HOOKS_NONE;
    reference tracer run with the GIL held. */
 static unsigned long last_alloc, last_alloc_szB;
 
+/* The object destroyed last, while it is not known whether its block is
+   freed next (most are) or kept by a free list; 0 when none. */
+static unsigned long dead_obj;
+
+/* How far in front of an object its block may start: the GC header and the
+   managed dict and weakref words (as in the tool). */
+#define PH_MAX_PREHEADER_SZB 32
+
 static inline void note_alloc(void *p, size_t size)
 {
    last_alloc = (unsigned long)p;
    last_alloc_szB = size;
 }
 
+/* The object destroyed last was not freed: a free list has it. */
+static inline void flush_dead(void)
+{
+   if (dead_obj != 0) {
+      ph_event(PH_EV_PY_DEAD, 0, dead_obj, 0, 0);
+      dead_obj = 0;
+   }
+}
+
 static void *hook_malloc(void *ctx, size_t size)
 {
    PhDomainHook *h = ctx;
-   void *p = h->orig.malloc(h->orig.ctx, size);
+   void *p;
+   flush_dead();
+   p = h->orig.malloc(h->orig.ctx, size);
    if (p != NULL) {
       note_alloc(p, size);
       ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, size, 0);
@@ -128,7 +147,9 @@ static void *hook_malloc(void *ctx, size_t size)
 static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 {
    PhDomainHook *h = ctx;
-   void *p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+   void *p;
+   flush_dead();
+   p = h->orig.calloc(h->orig.ctx, nelem, elsize);
    /* The allocator returned a block, so nelem * elsize did not overflow. */
    if (p != NULL) {
       note_alloc(p, nelem * elsize);
@@ -140,7 +161,9 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
 {
    PhDomainHook *h = ctx;
-   void *p = h->orig.realloc(h->orig.ctx, ptr, new_size);
+   void *p;
+   flush_dead();
+   p = h->orig.realloc(h->orig.ctx, ptr, new_size);
    /* On failure the old block is untouched: nothing to report. */
    if (p != NULL) {
       note_alloc(p, new_size);
@@ -153,6 +176,10 @@ static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
 static void hook_free(void *ctx, void *ptr)
 {
    PhDomainHook *h = ctx;
+   /* The usual end of a destroyed object: its own block is freed. */
+   if (dead_obj != 0 && dead_obj - (unsigned long)ptr <= PH_MAX_PREHEADER_SZB)
+      dead_obj = 0;
+   flush_dead();
    if (ptr != NULL)
       ph_event(PH_EV_PY_FREE, h->domain, (unsigned long)ptr, 0, 0);
    h->orig.free(h->orig.ctx, ptr);
@@ -193,11 +220,21 @@ static void set_hooks_state(int state)
 
    From 3.13 on that moment is public API: PyRefTracer_SetTracer installs
    a function _Py_NewReference calls for every object made
-   (PyRefTracer_CREATE, 0) and _Py_Dealloc for every object destroyed.
-   Most objects are made in the block the hooks reported just before, and
-   only the others concern the tool: the tracer passes on an object that
-   does not lie in the block allocated last (PH_EV_PY_REBORN), and the tool
-   gives the block holding it a new birth, at the current stack.
+   (PyRefTracer_CREATE) and _Py_Dealloc for every object destroyed
+   (PyRefTracer_DESTROY), before its tp_dealloc runs.  The tracer passes
+   on:
+     - a made object that does not lie in the block the hooks saw
+       allocated last (most objects do): it came from a free list
+       (PH_EV_PY_REBORN), and the tool files its block under the current
+       stack;
+     - a destroyed object whose block is not freed next (PH_EV_PY_DEAD):
+       a free list keeps it, and the tool files it as dead, no line's.
+       Most destroyed objects are freed at the end of their tp_dealloc,
+       so the tracer only remembers the object (dead_obj) and the next
+       event decides: a free of its block forgets it, anything else
+       reports it first.  A container's tp_dealloc destroys its items
+       before it frees itself, so a container is reported and then freed:
+       that costs an event, not accuracy.
 
    There is one tracer slot, and others use it: tracemalloc.start() puts
    its own tracer there (and leaves it there after stop(); it then does
@@ -213,7 +250,7 @@ static void set_hooks_state(int state)
 typedef int (*PhRefTracer)(void *op, int event, void *data);
 typedef int (*SetRefTracerFn)(PhRefTracer tracer, void *data);
 typedef PhRefTracer (*GetRefTracerFn)(void **data);
-enum { PH_REFTRACER_CREATE = 0 };
+enum { PH_REFTRACER_CREATE = 0, PH_REFTRACER_DESTROY = 1 };
 
 static SetRefTracerFn py_set_ref_tracer;
 static GetRefTracerFn py_get_ref_tracer;
@@ -222,10 +259,20 @@ static void          *next_tracer_data;
 
 static int ref_tracer(void *op, int event, void *data)
 {
+   unsigned long a = (unsigned long)op;
    (void)data;
-   /* Unsigned: an object below last_alloc gives a huge difference. */
-   if (event == PH_REFTRACER_CREATE && (unsigned long)op - last_alloc >= last_alloc_szB)
-      ph_event(PH_EV_PY_REBORN, 0, (unsigned long)op, 0, 0);
+   if (event == PH_REFTRACER_CREATE) {
+      if (a == dead_obj)
+         dead_obj = 0;          /* out of the free list as soon as in */
+      flush_dead();
+      /* Unsigned: an object below last_alloc gives a huge difference. */
+      if (a - last_alloc >= last_alloc_szB)
+         ph_event(PH_EV_PY_REBORN, 0, a, 0, 0);
+   } else if (event == PH_REFTRACER_DESTROY) {
+      /* Reported only if its block is not freed next (hook_free). */
+      flush_dead();
+      dead_obj = a;
+   }
    return next_tracer != NULL ? next_tracer(op, event, next_tracer_data) : 0;
 }
 
@@ -247,6 +294,7 @@ static void check_ref_tracer(void)
 static void check_domain_hooks(void)
 {
    int changed = 0;
+   flush_dead();
    check_ref_tracer();
    if (!domain_is_hooked(PH_DOMAIN_MEM)) {
       install_domain_hook(&hook_mem);
@@ -350,11 +398,13 @@ PH_EXPORT void pyheap_mark(const char *label)
 
 PH_EXPORT void pyheap_region_begin(const char *label)
 {
+   flush_dead();
    PYHEAP_REGION_BEGIN(label);
 }
 
 PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats)
 {
+   flush_dead();
    return PYHEAP_REGION_END(stats);
 }
 
