@@ -1,8 +1,9 @@
 """pyheap: an object a CPython free list hands out again is filed at the line that made it (3.13+)."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# `churn()` makes 60 empty lists and drops them: the lists go to the list
-# free list (80 places), not back to the allocator.  The `keep` line then
+# `churn()` makes 30 empty lists and drops them: the lists go to the list
+# free list (80 places), not back to the allocator; they are dead, so
+# pyheap files them under "<free lists>", no line's.  The `keep` line then
 # makes 40 empty lists and the list that holds them; on 3.13+ every one of
 # them comes from the free list, so the allocator hooks never see them.
 # pyheap must still file them under `keep` (through PyRefTracer, see
@@ -41,11 +42,14 @@ else:
 
 
 def churn():
-    junk = [[] for _ in range(60)]                  # LINE:junk
+    junk = [[] for _ in range(30)]                  # LINE:junk
     return len(junk)
 
 
+HOLD = [[] for _ in range(200)]    # empties the list free list (start-up leaves many)
+pyheap.snapshot("before")
 churn()
+pyheap.snapshot("churned")
 KEEP = [[] for _ in range(40)]                      # LINE:keep
 pyheap.snapshot("kept")
 with open(sys.argv[1], "w") as f:
@@ -80,10 +84,13 @@ class FreeListTest(support.ToolTestCase):
         self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
         with open(facts_path) as f:
             facts = json.load(f)
-        proc = support.viewer(["--format=json", "--by=line", "--at=kept", "--type=list",
-                               res.outfile])
+        return lines, facts, self.lists_at(res.outfile, "kept")
+
+    def lists_at(self, outfile, label):
+        proc = support.viewer(["--format=json", "--by=line", "--at=" + label,
+                               "--type=list", outfile])
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        return lines, facts, json.loads(proc.stdout)
+        return json.loads(proc.stdout)
 
     def check_kept_lists(self, lines, facts, rows):
         self.assertEqual(facts["kept"], 40)
@@ -99,6 +106,33 @@ class FreeListTest(support.ToolTestCase):
         """Lists from the free list count at the line that made them, not at the line whose lists were freed."""
         lines, facts, rows = self.run_script("plain")
         self.check_kept_lists(lines, facts, rows)
+
+    def test_dead_lists_are_filed_under_free_lists(self):
+        """After churn() its 31 dead lists are the free lists', not churn's line's."""
+        lines, facts, _ = self.run_script("plain")
+        out = os.path.join(self.workdir, "pyheap.out")
+
+        def rows_at(label):
+            proc = support.viewer(["--format=json", "--by=line", "--at=" + label, out])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return json.loads(proc.stdout)
+
+        def free_lists(rows):
+            dead = [r for r in rows if r["location"] == "<free lists>:0"]
+            self.assertLessEqual(len(dead), 1, dead)
+            if dead:
+                self.assertEqual(dead[0]["function"], "")
+            return dead[0] if dead else {"bytes": 0, "blocks": 0}
+
+        before, after = rows_at("before"), rows_at("churned")
+        self.assertEqual(support.rows_at(after, "prog.py", lines["junk"]), [])
+        # The 30 lists and the one that held them, dead (a refcount of 0:
+        # the type scan sees no object in them), at most 80 in the list
+        # free list (HOLD emptied it).
+        gained = free_lists(after)["blocks"] - free_lists(before)["blocks"]
+        self.assertGreaterEqual(gained, 31, (free_lists(before), free_lists(after)))
+        self.assertGreaterEqual(free_lists(after)["bytes"] - free_lists(before)["bytes"],
+                                31 * facts["list_szB"])
 
     def test_after_tracemalloc_stopped(self):
         """tracemalloc works under pyheap, and after its stop() pyheap's tracer is back."""
