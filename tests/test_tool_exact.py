@@ -58,6 +58,7 @@ facts = {
     "z_buffer": zsize - sys.getsizeof(bytearray()),
     "z_total": zsize,
     "list_object": sys.getsizeof([]),
+    "tuple1": sys.getsizeof((0,)),
     "version": sys.version_info[:2],
 }
 with open(sys.argv[1], "w") as f:
@@ -147,8 +148,13 @@ class ExactTest(support.ToolTestCase):
         self.assertEqual(z["by_class"]["python-large"], facts["z_buffer"], z)
         self.assertEqual(z["by_class"]["raw"], 0, z)
         # The bytearray object (pymalloc) and its buffer (python-large).
-        self.assertEqual(z["bytes"], facts["z_total"], z)
-        self.assertEqual(z["blocks"], 2, z)
+        # The call may also hold its argument tuple at that moment (3.14's
+        # bytearray() takes a tuple), made on this line from the tuple
+        # free list: filed here from 3.13 on, elsewhere before.
+        args_B = z["bytes"] - facts["z_total"]
+        allowed = [0, facts["tuple1"]] if tuple(facts["version"]) >= (3, 13) else [0]
+        self.assertIn(args_B, allowed, z)
+        self.assertEqual(z["blocks"], 2 + (args_B > 0), z)
         # The peak is the biggest snapshot: its total is at least the label's
         # plus the transient buffer, minus nothing of x and y.
         self.assertGreaterEqual(sum(r["bytes"] for r in peak),
