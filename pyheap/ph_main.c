@@ -2145,7 +2145,7 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
    An object destroyed into a free list is dead, but its block stays
    allocated: it is still heap, and the time series counts it, but no line
    of the program holds it.  It is filed under a stack of its own, one
-   frame "<free lists>" (PY_DEAD): the bytes the interpreter keeps for
+   frame "<free lists>" (PH_EV_PY_DEAD): the bytes the interpreter keeps for
    reuse.  When a free list hands the object out again, the object is new
    and its block is born again, here: filed under the current stack, with
    a new allocation number (regions and marks count it as made now).  The
