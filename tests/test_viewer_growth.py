@@ -355,6 +355,44 @@ class GrowthTest(GeneratedTestCase):
         self.assertAlmostEqual(leak["late_tau"], 1 / 3, places=5)
         self.assertFalse(leak["growing"])
 
+    def test_one_step_is_no_trend(self):
+        # The fixed batch job on 3.13+: the last file's rows sit at the
+        # parse line from the first parse on, the same bytes at every
+        # later point.  With the rows present only at the peak and exit
+        # (the parse phase is short), tau over that life is 0.82, but the
+        # series rose once: a step, not growth.  Present at the last three
+        # points with two rises, it is growth again.
+        def rows_from(path, first_with, values):
+            with open(path) as f:
+                lines = f.read().splitlines()[:-1]
+            out, n = [], 0
+            for line in lines:
+                if line.startswith("snapshot "):
+                    n += 1
+                if line.startswith("b 2 pymalloc "):
+                    if n < first_with:
+                        continue
+                    f = line.split()
+                    f[3] = str(values[min(n - first_with, len(values) - 1)])
+                    line = " ".join(f)
+                out.append(line)
+            out.append("end-of-file %d" % len(out))
+            with open(path, "w") as f:
+                f.write("\n".join(out) + "\n")
+            return path
+
+        path = self.profile(marks=False, iters=6)
+        with open(path) as f:
+            n_snaps = sum(1 for ln in f if ln.startswith("snapshot "))
+        step = rows_from(path, n_snaps - 1, [20000])
+        leak = self.by_location(self.json(["--growth", step]))["app.py:10"]
+        self.assertGreater(leak["tau"], 0.6, leak)
+        self.assertFalse(leak["growing"], leak)
+        rising = rows_from(self.profile("rise.out", marks=False, iters=6),
+                           n_snaps - 2, [10000, 20000, 30000])
+        leak = self.by_location(self.json(["--growth", rising]))["app.py:10"]
+        self.assertTrue(leak["growing"], leak)
+
     def test_per_iteration_rate_with_marks(self):
         path = self.profile()
         sites = self.by_location(self.json(["--growth", path]))
