@@ -50,6 +50,10 @@ typedef enum {
                               freed next (a free list keeps it).  3.13+. */
 } PhEventOp;
 
+/* How far in front of an object its block may start: the GC header and
+   the managed dict and weakref words (PH_EV_PY_REBORN, PH_EV_PY_DEAD). */
+#define PH_MAX_PREHEADER_SZB 32
+
 /* Bumped when the arguments of ph_event change. */
 #define PH_EVENT_ABI 1
 

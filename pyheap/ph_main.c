@@ -1818,15 +1818,22 @@ static void account_free(const Block *b)
    site_change(b->kid, b->cls, -(Long)b->szB, -1);
 }
 
+/* What the walker cached about the block's contents is stale: the block
+   is gone, or holds a new object. */
+static void forget_contents(const Block *b)
+{
+   if (b->flags & BF_TSTATE)
+      forget_tstates();
+   if (b->flags & BF_CODE)
+      forget_code(b->addr);
+}
+
 /* A block removed from the table (B is a copy) is gone. */
 static void unrecord_block(const Block *b)
 {
    total_bytes_events += b->szB;
    account_free(b);
-   if (b->flags & BF_TSTATE)
-      forget_tstates();
-   if (b->flags & BF_CODE)
-      forget_code(b->addr);
+   forget_contents(b);
    maybe_sample();
 }
 
@@ -2154,17 +2161,15 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
 
    The tracer reports the object, which starts at its block or after the
    GC header and the managed dict and weakref words in front of it
-   (PY_MAX_PREHEADER_SZB); blocks do not overlap, so the first block found
+   (PH_MAX_PREHEADER_SZB); blocks do not overlap, so the first block found
    below it either holds it or nothing does. */
-#define PY_MAX_PREHEADER_SZB 32
-
 static UInt dead_kid;               /* the "<free lists>" stack, once made */
 
 static Block *object_block(Addr op)
 {
    Block *b = NULL;
    UWord back;
-   for (back = 0; back <= PY_MAX_PREHEADER_SZB && b == NULL; back += 16)
+   for (back = 0; back <= PH_MAX_PREHEADER_SZB && b == NULL; back += 16)
       b = ph_bt_lookup(&block_table, op - back);
    if (b == NULL || op >= b->addr + b->szB || b->cls == ClsRaw)
       return NULL;                  /* not made by Python's allocators */
@@ -2206,10 +2211,7 @@ static void py_reborn(ThreadId tid, Addr op)
    /* capture_stack adds no block and removes none: b is still valid. */
    refile_block(b, kid);
    b->seq = ++alloc_seq;
-   if (b->flags & BF_TSTATE)
-      forget_tstates();
-   if (b->flags & BF_CODE)
-      forget_code(b->addr);
+   forget_contents(b);
    b->flags = 0;
 }
 

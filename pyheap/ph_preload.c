@@ -112,10 +112,6 @@ static unsigned long last_alloc, last_alloc_szB;
    freed next (most are) or kept by a free list; 0 when none. */
 static unsigned long dead_obj;
 
-/* How far in front of an object its block may start: the GC header and the
-   managed dict and weakref words (as in the tool). */
-#define PH_MAX_PREHEADER_SZB 32
-
 static inline void note_alloc(void *p, size_t size)
 {
    last_alloc = (unsigned long)p;
