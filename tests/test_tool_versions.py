@@ -5,13 +5,15 @@
 #   profiled interpreter's python3.X-config --embed) calls Py_Initialize
 #   and runs a script: the script's lines get Python stacks and classes as
 #   in `python3 script.py`, the C program's own malloc is raw.
-# - An interpreter pyheap does not know (older than 3.11; pyenv's 3.10 or
-#   3.9 when this machine has them, or $PYHEAP_TEST_OLD_PYTHONS): one
-#   warning line, the run completes, blocks are still classed by allocator
-#   and named by native frames.
-# - A free-threaded build ($PYHEAP_TEST_FT_PYTHONS, or python3.13t..3.16t
-#   on PATH): refused with one line, native frames only, no crash.  No
-#   Debian suite ships one, so this is skipped unless one is given.
+# - An interpreter pyheap does not know (older than 3.11:
+#   $PYHEAP_TEST_OLD_PYTHONS, else python3.10 and python3.9 found on PATH or
+#   among pyenv's versions, `pyenv root`/versions/3.10.*): one warning line,
+#   the run completes, blocks are still classed by allocator and named by
+#   native frames.
+# - A free-threaded build ($PYHEAP_TEST_FT_PYTHONS, else python3.13t..3.16t
+#   on PATH or among pyenv's versions): refused with one line, native
+#   frames only, no crash.  No Debian suite ships one, so this is skipped
+#   unless one is given.
 
 import glob
 import json
@@ -19,7 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import sysconfig
 
 import support
 
@@ -60,16 +61,33 @@ def python_config(python):
     return path if os.access(path, os.X_OK) else None
 
 
-def interpreters(env_var, patterns):
-    """Interpreters named in $ENV_VAR (colon-separated), else found by PATTERNS."""
+def pyenv_versions():
+    """pyenv's versions directory (`pyenv root`/versions), if pyenv is here."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    proc = subprocess.run([pyenv, "root"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, universal_newlines=True)
+    root = proc.stdout.strip() if proc.returncode == 0 else ""
+    return os.path.join(root, "versions") if root else None
+
+
+def interpreters(env_var, names):
+    """Interpreters named in $ENV_VAR (colon-separated), else the commands
+    NAMES (python3.X or python3.Xt) found on PATH or among pyenv's versions."""
     if os.environ.get(env_var):
         return [p for p in os.environ[env_var].split(":") if p]
+    versions = pyenv_versions()
     found = []
-    for pattern in patterns:
-        if os.path.isabs(pattern):
-            candidates = sorted(glob.glob(pattern))
-        else:
-            candidates = [shutil.which(pattern)] if shutil.which(pattern) else []
+    for name in names:
+        candidates = [shutil.which(name)] if shutil.which(name) else []
+        if versions:
+            # pyenv names a free-threaded 3.13 install 3.13.0t, its
+            # binary python3.13t; a plain one 3.13.0, python3.13.
+            minor = name[len("python"):].rstrip("t")
+            suffix = "t" if name.endswith("t") else ""
+            candidates += sorted(glob.glob(os.path.join(
+                versions, "%s.*%s" % (minor, suffix), "bin", name)))
         for exe in candidates:
             # The real binary (a pyenv shim is a shell script, and may
             # not even run the version it is named after).
@@ -170,12 +188,10 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         self.assertGreater(total["pymalloc"], 3000 * 16)
 
     def test_older_than_3_11(self):
-        pythons = interpreters("PYHEAP_TEST_OLD_PYTHONS",
-                               ["/root/.pyenv/versions/3.10.*/bin/python3.10",
-                                "/root/.pyenv/versions/3.9.*/bin/python3.9",
-                                "/usr/bin/python3.10", "/usr/bin/python3.9"])
+        pythons = interpreters("PYHEAP_TEST_OLD_PYTHONS", ["python3.10", "python3.9"])
         if not pythons:
-            self.skipTest("no Python 3.9 or 3.10 here ($PYHEAP_TEST_OLD_PYTHONS)")
+            self.skipTest("no Python 3.9 or 3.10 on PATH or in pyenv: set "
+                          "PYHEAP_TEST_OLD_PYTHONS=/path/to/python3.10[:...]")
         for python in pythons:
             with self.subTest(python=python):
                 self.check_native_only(python, r"^this Python is older than 3\.11 and not supported$")
@@ -184,7 +200,8 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         pythons = interpreters("PYHEAP_TEST_FT_PYTHONS",
                                ["python3.13t", "python3.14t", "python3.15t", "python3.16t"])
         if not pythons:
-            self.skipTest("no free-threaded Python here ($PYHEAP_TEST_FT_PYTHONS)")
+            self.skipTest("no free-threaded Python (python3.13t..3.16t) on PATH or in "
+                          "pyenv: set PYHEAP_TEST_FT_PYTHONS=/path/to/python3.13t[:...]")
         for python in pythons:
             with self.subTest(python=python):
                 self.check_native_only(
