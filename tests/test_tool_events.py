@@ -19,10 +19,7 @@
 # --time-unit=i the instrumentation also counts instructions around the
 # event call.
 
-import atexit
 import os
-import shutil
-import tempfile
 
 import support
 
@@ -73,20 +70,13 @@ class EventsTest(support.ToolTestCase):
 
     def run_script(self, native):
         if native not in self._runs:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
+            run_dir = support.shared_scratch_dir()
             if support.build_extension(run_dir, "pymemext") is None:
                 self.skipTest("Python.h of %s is not installed" % support.python())
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
             unit = "--time-unit=i" if native == "yes" else "--time-unit=B"
-            res = support.pyheap_run(
-                [support.python(), path], run_dir,
-                tool_options=(unit, "--native=" + native),
+            self._runs[native] = support.run_python_script(
+                self, SCRIPT, run_dir, tool_options=(unit, "--native=" + native),
                 env=support.clean_env(PYTHONPATH=run_dir))
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            self._runs[native] = res
         return self._runs[native]
 
     def view(self, native, by="line"):

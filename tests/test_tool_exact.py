@@ -22,12 +22,6 @@
 #   - x and y are kept in module globals, so the exit snapshot (taken when
 #     finalisation starts) still holds them.
 
-import atexit
-import json
-import os
-import shutil
-import tempfile
-
 import support
 
 SCRIPT = r'''
@@ -75,16 +69,8 @@ class ExactTest(support.ToolTestCase):
     def run_seed(self):
         """Run the script once for the class; the tests read that run."""
         if not self._cache:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
-            facts_path = os.path.join(run_dir, "facts.json")
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
-            res = support.pyheap_run([support.python(), path, facts_path], run_dir)
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            with open(facts_path) as f:
-                self._cache.append((res, json.load(f)))
+            self._cache.append(support.run_with_facts(self, SCRIPT,
+                                                      support.shared_scratch_dir()))
         res, facts = self._cache[0]
         # Sanity of the independent expectations themselves.
         self.assertEqual(facts["y_len"], 3 * 2 ** 18)
@@ -171,7 +157,7 @@ class ExactTest(support.ToolTestCase):
         res, facts = self.run_seed()
         with open(res.outfile) as f:
             text = f.read().splitlines()
-        meta = dict(ln.split(" ", 2)[1:] for ln in text if ln.startswith("meta "))
+        meta = support.read_meta(res.outfile)
         snaps = {}
         current = None
         for ln in text:
@@ -227,14 +213,7 @@ class PeakUndoTest(support.ToolTestCase):
 
     def test_peak_after_churn(self):
         lines = support.marker_lines(PEAK_SCRIPT)
-        path = os.path.join(self.workdir, "prog.py")
-        facts_path = os.path.join(self.workdir, "facts.json")
-        with open(path, "w") as f:
-            f.write(PEAK_SCRIPT)
-        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
-        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
+        res, facts = support.run_with_facts(self, PEAK_SCRIPT, self.workdir)
         peak = support.viewer_json(res.outfile, at="peak")
         big = support.rows_at(peak, "prog.py", lines["big"])
         self.assertEqual(len(big), 1, big)
@@ -255,7 +234,5 @@ class PeakUndoTest(support.ToolTestCase):
         self.assertEqual(keep, before)
         # Nothing of the churn existed at the peak.
         self.assertEqual(support.rows_at(peak, "prog.py", lines["churn"]), [])
-        with open(res.outfile) as f:
-            meta = dict(ln.rstrip("\n").split(" ", 2)[1:]
-                        for ln in f if ln.startswith("meta "))
+        meta = support.read_meta(res.outfile)
         self.assertEqual(int(meta["peak_B"]), sum(r["bytes"] for r in peak))

@@ -11,7 +11,6 @@ import re
 import subprocess
 
 import support
-from test_tool_native import build_extension
 
 EXAMPLES = os.path.join(support.SRCDIR, "pyheap", "examples")
 N_FILES = "120"
@@ -219,7 +218,7 @@ class LeakHuntTest(support.ToolTestCase):
         self.assertFalse(site(doc, "prog.py", lines["scratch"])["growing"])
 
     def test_extension_leak_is_raw_at_the_python_line(self):
-        if build_extension(self.workdir) is None:
+        if support.build_extension(self.workdir, "leakext") is None:
             self.skipTest("no Python.h for %s (python3-dev)"
                           % support.python())
         lines = support.marker_lines(EXTENSION)
@@ -238,13 +237,11 @@ class LeakHuntTest(support.ToolTestCase):
         self.assertEqual(doc["sites"][0]["location"], leak["location"])
 
     def test_pytest_limits_then_the_gate_names_the_stack(self):
-        from test_tool_pytest import python_with_pytest
-        exe = python_with_pytest()
+        exe = support.python_with_pytest()
         if exe is None:
             self.skipTest("no interpreter with pytest (python3-pytest)")
         lines = support.marker_lines(SUITE)
-        with open(os.path.join(self.workdir, "test_suite.py"), "w") as f:
-            f.write(SUITE)
+        support.write_file(self.workdir, "test_suite.py", SUITE)
         cfg = os.path.join(self.workdir, "limits.cfg")
         args = [exe, "-m", "pytest", "-p", "pytest_pyheap", "-p",
                 "no:cacheprovider", "-q", "--pyheap-config=" + cfg,
@@ -282,9 +279,7 @@ class LeakHuntTest(support.ToolTestCase):
 
     def test_marks_leak_report_and_gate(self):
         lines = support.marker_lines(MARKS)
-        path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(MARKS)
+        path = support.write_file(self.workdir, "prog.py", MARKS)
         res = support.pyheap_run([support.python(), path], self.workdir)
         if res.returncode == 77:
             self.skipTest("pyheap.mark() is not in this tree")

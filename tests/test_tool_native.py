@@ -13,11 +13,8 @@
 # native frames (the extension's C functions with file:line from -g, libffi's
 # ffi_call for ctypes) below the Python frames.
 
-import atexit
 import os
 import re
-import shutil
-import tempfile
 
 import support
 
@@ -56,11 +53,6 @@ FREED_BYTES = 555555
 LEAK_BYTES = 1234567
 
 
-def build_extension(workdir):
-    """Compile tests/programs/leakext.c into WORKDIR/leakext.so; None if Python.h is missing."""
-    return support.build_extension(workdir, "leakext")
-
-
 class NativeTest(support.ToolTestCase):
     """C allocations called from Python, with and without --native=yes."""
 
@@ -79,19 +71,13 @@ class NativeTest(support.ToolTestCase):
 
     def run_script(self, native):
         if native not in self._runs:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
-            if build_extension(run_dir) is None:
+            run_dir = support.shared_scratch_dir()
+            if support.build_extension(run_dir, "leakext") is None:
                 self.skipTest("Python.h of %s is not installed" % support.python())
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
-            res = support.pyheap_run(
-                [support.python(), path], run_dir,
+            self._runs[native] = support.run_python_script(
+                self, SCRIPT, run_dir,
                 tool_options=("--time-unit=B", "--native=" + native),
                 env=support.clean_env(PYTHONPATH=run_dir))
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            self._runs[native] = res
         return self._runs[native]
 
     def one_row(self, rows, name):

@@ -30,7 +30,6 @@
 # allocating thread holds no GIL, so only a stack walk that finds the
 # thread's own state (by OS thread id) names the right line.
 
-import json
 import os
 import re
 
@@ -119,14 +118,8 @@ class ThreadsTest(support.ToolTestCase):
     def test_two_threads(self):
         """Two interleaved workers: exact bytes on each worker's line, nothing elsewhere."""
         lines = support.marker_lines(SCRIPT)
+        res, facts = support.run_with_facts(self, SCRIPT, self.workdir)
         path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        facts_path = os.path.join(self.workdir, "facts.json")
-        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
-        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
         self.assertEqual(facts["alpha"]["count"], 12 * 250)
         self.assertEqual(facts["beta"]["count"], 12 * 40)
 

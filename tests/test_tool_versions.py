@@ -48,11 +48,6 @@ with open(os.path.join(os.path.dirname(__file__), "facts.json"), "w") as f:
 WARNING = re.compile(r"^==\d+== pyheap: warning: (.*)$")
 
 
-def read_meta(path):
-    with open(path) as f:
-        return dict(ln.rstrip("\n").split(" ", 2)[1:] for ln in f if ln.startswith("meta "))
-
-
 def python_config(python):
     """The python3.X-config beside PYTHON, or None."""
     out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
@@ -120,13 +115,11 @@ class EmbedTest(support.ToolTestCase):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                universal_newlines=True)
         self.assertEqual(build.returncode, 0, build.stdout)
-        path = os.path.join(self.workdir, "script.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
+        path = support.write_file(self.workdir, "script.py", SCRIPT)
         res = support.pyheap_run([exe, path], self.workdir)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         self.assertNotIn("warning", res.stderr)
-        meta = read_meta(res.outfile)
+        meta = support.read_meta(res.outfile)
         version = subprocess.run([support.python(), "-c",
                                   "import platform; print(platform.python_version())"],
                                  stdout=subprocess.PIPE, universal_newlines=True,
@@ -160,11 +153,13 @@ class EmbedTest(support.ToolTestCase):
 class UnsupportedInterpreterTest(support.ToolTestCase):
     """Interpreters pyheap cannot read: one warning, native frames, no crash."""
 
-    def check_native_only(self, python, expect):
-        path = os.path.join(self.workdir, "script.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        res = support.pyheap_run([python, path], self.workdir)
+    def check_native_only(self, python, expect, why):
+        """Run SCRIPT with PYTHON: the one warning says WHY (and matches
+        EXPECT), then the profile has native frames only."""
+        path = support.write_file(self.workdir, "script.py", SCRIPT)
+        res = support.pyheap_run(
+            [python, path], self.workdir,
+            stderr_exp="==PID== pyheap: warning: %s: profiling native frames only\n" % why)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         # -q: the warning is the only thing Valgrind prints.
         lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
@@ -174,7 +169,7 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         what, _, then = m.group(1).rpartition(": ")
         self.assertRegex(what, expect)
         self.assertEqual(then, "profiling native frames only", lines[0])
-        meta = read_meta(res.outfile)
+        meta = support.read_meta(res.outfile)
         self.assertTrue(meta["python"].startswith("unsupported"), meta)
         # The peak (the script's last line) holds everything it made.  No
         # Python frame anywhere; the blocks are named after C functions of
@@ -194,7 +189,9 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
                           "PYHEAP_TEST_OLD_PYTHONS=/path/to/python3.10[:...]")
         for python in pythons:
             with self.subTest(python=python):
-                self.check_native_only(python, r"^this Python is older than 3\.11 and not supported$")
+                self.check_native_only(
+                    python, r"^this Python is older than 3\.11 and not supported$",
+                    "this Python is older than 3.11 and not supported")
 
     def test_free_threaded(self):
         pythons = interpreters("PYHEAP_TEST_FT_PYTHONS",
@@ -205,4 +202,6 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         for python in pythons:
             with self.subTest(python=python):
                 self.check_native_only(
-                    python, r"^Python 3\.\d+\.\d+: a free-threaded \(no GIL\) build$")
+                    python, r"^Python 3\.\d+\.\d+: a free-threaded \(no GIL\) build$",
+                    "Python %d.%d.%d: a free-threaded (no GIL) build"
+                    % support.python_version(python))
