@@ -267,6 +267,12 @@ def marker_lines(source):
     return lines
 
 
+def marker_lines_of(path):
+    """marker_lines() of the file PATH (a C program, an extension)."""
+    with open(path) as f:
+        return marker_lines(f.read())
+
+
 def python_version(exe=None):
     """(major, minor, micro) of the interpreter EXE (default: the profiled one)."""
     out = subprocess.run([exe or python(), "-c",
@@ -337,3 +343,10 @@ class ToolTestCase(unittest.TestCase):
 
     def tearDown(self):
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def one_row(self, rows, path_suffix, line):
+        """The one row of ROWS at PATH_SUFFIX:LINE (fails if there are none or several)."""
+        found = rows_at(rows, path_suffix, line)
+        self.assertEqual(len(found), 1, "%s:%d: expected one row, got %r"
+                         % (path_suffix, line, found))
+        return found[0]

@@ -79,8 +79,7 @@ class CProgramTest(support.ToolTestCase):
         meta = support.read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
         self.assertEqual(meta["hooks"], "none")
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        marks = support.marker_lines_of(source)
         lines = {f: marks[m] for f, m in SITE_MARKER.items()}
 
         self.check_functions(res, "middle", MIDDLE, lines, "cprog.c")
@@ -102,8 +101,7 @@ class CProgramTest(support.ToolTestCase):
         res = self.compile_and_run(source, "g++")
         meta = support.read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        marks = support.marker_lines_of(source)
         lines = {f: marks[m] for f, m in CXX_MARKER.items()}
         # Demangled C++ names carry their parameter list: make_table().
         normalise = lambda name: name.split("(")[0]
@@ -114,8 +112,7 @@ class CProgramTest(support.ToolTestCase):
         """allocfamily.cc: every malloc-family call and C++ new form, its size, its line; all freed."""
         source = os.path.join(support.PROGRAMS, "allocfamily.cc")
         res = self.compile_and_run(source, "g++", ["-std=c++17"])
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        marks = support.marker_lines_of(source)
         lines = {f: marks[FAMILY_MARKER.get(f, f[len("use_"):])] for f in FAMILY_SIZES}
         normalise = lambda name: name.split("(")[0]
         self.check_functions(res, "all", FAMILY_SIZES, lines, "allocfamily.cc", normalise)

@@ -63,8 +63,7 @@ class EventsTest(support.ToolTestCase):
     """PyMem_Malloc/Realloc/Free from C, as the tool records them."""
 
     lines = support.marker_lines(SCRIPT)
-    with open(os.path.join(support.PROGRAMS, "pymemext.c")) as _f:
-        c_lines = support.marker_lines(_f.read())
+    c_lines = support.marker_lines_of(os.path.join(support.PROGRAMS, "pymemext.c"))
     _runs = {}
     _views = {}
 
@@ -90,9 +89,7 @@ class EventsTest(support.ToolTestCase):
         rows = self.view(native)
         for name, (cls, nbytes, nblocks) in sorted(EXPECTED.items()):
             with self.subTest(native=native, line=name):
-                found = support.rows_at(rows, "prog.py", self.lines[name])
-                self.assertEqual(len(found), 1, found)
-                row = found[0]
+                row = self.one_row(rows, "prog.py", self.lines[name])
                 self.assertEqual(row["function"], name)
                 want = {"raw": 0, "pymalloc": 0, "python-large": 0}
                 want[cls] = nbytes

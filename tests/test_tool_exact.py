@@ -79,11 +79,8 @@ class ExactTest(support.ToolTestCase):
         self.assertGreaterEqual(facts["x_buffer"], 8 * facts["x_len"])
         return res, facts
 
-    def one_row(self, rows, name):
-        found = support.rows_at(rows, "prog.py", self.lines[name])
-        self.assertEqual(len(found), 1, "expected one row for prog.py:%d (%s), got %r"
-                         % (self.lines[name], name, found))
-        return found[0]
+    def row(self, rows, name):
+        return self.one_row(rows, "prog.py", self.lines[name])
 
     @staticmethod
     def list_object(facts):
@@ -119,17 +116,17 @@ class ExactTest(support.ToolTestCase):
         res, facts = self.run_seed()
 
         label = support.viewer_json(res.outfile, at="both")
-        self.check_y(self.one_row(label, "y"), facts)
-        self.check_x(self.one_row(label, "x"), facts)
+        self.check_y(self.row(label, "y"), facts)
+        self.check_x(self.row(label, "x"), facts)
         self.assertEqual(support.rows_at(label, "prog.py", self.lines["z"]), [])
         # y and x are the two biggest sites of the process at that moment.
         self.assertEqual(label[0]["location"].rsplit(":", 1)[1], str(self.lines["y"]))
         self.assertEqual(label[1]["location"].rsplit(":", 1)[1], str(self.lines["x"]))
 
         peak = support.viewer_json(res.outfile, at="peak")
-        self.check_y(self.one_row(peak, "y"), facts)
-        self.check_x(self.one_row(peak, "x"), facts)
-        z = self.one_row(peak, "z")
+        self.check_y(self.row(peak, "y"), facts)
+        self.check_x(self.row(peak, "x"), facts)
+        z = self.row(peak, "z")
         self.assertEqual(z["function"], "<module>")
         self.assertEqual(z["by_class"]["python-large"], facts["z_buffer"], z)
         self.assertEqual(z["by_class"]["raw"], 0, z)
@@ -148,8 +145,8 @@ class ExactTest(support.ToolTestCase):
                                 - 64 * 1024)
 
         exit_rows = support.viewer_json(res.outfile, at="exit")
-        self.check_y(self.one_row(exit_rows, "y"), facts)
-        self.check_x(self.one_row(exit_rows, "x"), facts)
+        self.check_y(self.row(exit_rows, "y"), facts)
+        self.check_x(self.row(exit_rows, "x"), facts)
         self.assertEqual(support.rows_at(exit_rows, "prog.py", self.lines["z"]), [])
 
     def test_file_agrees_with_viewer(self):
@@ -215,11 +212,9 @@ class PeakUndoTest(support.ToolTestCase):
         lines = support.marker_lines(PEAK_SCRIPT)
         res, facts = support.run_with_facts(self, PEAK_SCRIPT, self.workdir)
         peak = support.viewer_json(res.outfile, at="peak")
-        big = support.rows_at(peak, "prog.py", lines["big"])
-        self.assertEqual(len(big), 1, big)
-        self.assertEqual(big[0]["by_class"]["python-large"], facts["big"])
-        keep = support.rows_at(peak, "prog.py", lines["keep"])
-        self.assertEqual(len(keep), 1, keep)
+        big = self.one_row(peak, "prog.py", lines["big"])
+        self.assertEqual(big["by_class"]["python-large"], facts["big"])
+        keep = self.one_row(peak, "prog.py", lines["keep"])
         # Each bytearray: the object (pymalloc) and its buffer
         # (python-large); and the list's item array.  What else the line
         # holds depends on the interpreter's free lists (the list object
@@ -227,11 +222,11 @@ class PeakUndoTest(support.ToolTestCase):
         # snapshot just before the peak, made from the live-block table
         # directly, says what it is, and the peak -- rebuilt by undoing the
         # churn -- must be the same, block for block and byte for byte.
-        self.assertGreaterEqual(keep[0]["blocks"], 2 * facts["keep_n"] + 1, keep)
-        self.assertGreaterEqual(keep[0]["bytes"], facts["keep"])
+        self.assertGreaterEqual(keep["blocks"], 2 * facts["keep_n"] + 1, keep)
+        self.assertGreaterEqual(keep["bytes"], facts["keep"])
         before = support.rows_at(support.viewer_json(res.outfile, at="before-big"),
                                  "prog.py", lines["keep"])
-        self.assertEqual(keep, before)
+        self.assertEqual([keep], before)
         # Nothing of the churn existed at the peak.
         self.assertEqual(support.rows_at(peak, "prog.py", lines["churn"]), [])
         meta = support.read_meta(res.outfile)

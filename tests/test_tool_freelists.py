@@ -79,12 +79,11 @@ class FreeListTest(support.ToolTestCase):
 
     def check_kept_lists(self, lines, facts, rows):
         self.assertEqual(facts["kept"], 40)
-        keep = support.rows_at(rows, "prog.py", lines["keep"])
-        self.assertEqual(len(keep), 1, rows)
+        keep = self.one_row(rows, "prog.py", lines["keep"])
         # The 40 lists and the one that holds them, list objects only
         # (--type=list: the item buffer holds no object).
-        self.assertEqual(keep[0]["blocks"], 41, keep)
-        self.assertEqual(keep[0]["bytes"], 41 * facts["list_szB"], keep)
+        self.assertEqual(keep["blocks"], 41, keep)
+        self.assertEqual(keep["bytes"], 41 * facts["list_szB"], keep)
         self.assertEqual(support.rows_at(rows, "prog.py", lines["junk"]), [], rows)
 
     def test_recycled_lists_are_filed_where_made(self):

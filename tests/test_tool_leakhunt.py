@@ -7,7 +7,6 @@
 
 import json
 import os
-import re
 import subprocess
 
 import support
@@ -128,6 +127,12 @@ def test_leaks_little(n):
 '''
 
 
+def example_line(name, text):
+    """The number of the first line of pyheap/examples/NAME that holds TEXT."""
+    with open(os.path.join(EXAMPLES, name)) as f:
+        return 1 + next(i for i, t in enumerate(f) if text in t)
+
+
 def growth(outfile, *args):
     proc = support.viewer(["--growth", "--format=json", "--top=0"] +
                           list(args) + [outfile])
@@ -139,8 +144,7 @@ def growth(outfile, *args):
 def site(doc, path_suffix, line):
     """The biggest row at PATH_SUFFIX:LINE (a comprehension at a line is
     a function of its own before Python 3.12)."""
-    pat = re.compile(r"(^|/)%s:%d$" % (re.escape(path_suffix), line))
-    found = [s for s in doc["sites"] if pat.search(s["location"])]
+    found = support.rows_at(doc["sites"], path_suffix, line)
     if not found:
         raise AssertionError("%s:%d: no growth row" % (path_suffix, line))
     return max(found, key=lambda s: s.get("last_bytes", s.get("mean_bytes")))
@@ -158,12 +162,8 @@ class LeakHuntTest(support.ToolTestCase):
         return out
 
     def test_seed_batch_job_and_its_fix(self):
-        with open(os.path.join(EXAMPLES, "leaky_batch.py")) as f:
-            src = f.read().splitlines()
-        parse_line = 1 + next(i for i, t in enumerate(src)
-                              if "rows = [dict(row)" in t)
-        keep_line = 1 + next(i for i, t in enumerate(src)
-                             if "_parsed_rows.extend(rows)" in t)
+        parse_line = example_line("leaky_batch.py", "rows = [dict(row)")
+        keep_line = example_line("leaky_batch.py", "_parsed_rows.extend(rows)")
         leaky = self.run_example("leaky_batch")
         doc = growth(leaky)
         growing = [s for s in doc["sites"] if s["growing"]]
@@ -329,10 +329,7 @@ class LeakHuntTest(support.ToolTestCase):
         doc = json.loads(proc.stdout)
         # The set-up, then one mark per file.
         self.assertEqual(doc["marks"], 31)
-        with open(os.path.join(EXAMPLES, "leaky_batch.py")) as f:
-            src = f.read().splitlines()
-        parse_line = 1 + next(i for i, t in enumerate(src)
-                              if "rows = [dict(row)" in t)
+        parse_line = example_line("leaky_batch.py", "rows = [dict(row)")
         rows = site(doc, "leaky_batch.py", parse_line)
         # Each file leaves its 60 rows: a dict and its table each, the
         # same bytes every iteration.

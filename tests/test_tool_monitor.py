@@ -199,9 +199,8 @@ class MonitorTest(support.ToolTestCase):
         dump = self.path("dump.out")
         self.assertIn("wrote " + dump, self.monitor("detailed_snapshot", dump))
         rows = support.viewer_json(dump, at="exit")
-        here = support.rows_at(rows, "server.py", lines["leak"])
-        self.assertEqual(len(here), 1, here)
-        self.assertEqual(here[0]["by_class"]["pymalloc"], 2 * BATCH * size)
+        here = self.one_row(rows, "server.py", lines["leak"])
+        self.assertEqual(here["by_class"]["pymalloc"], 2 * BATCH * size)
         labelled = support.viewer_json(dump, at="after batch 1")
         self.assertEqual(support.rows_at(labelled, "server.py", lines["leak"])[0]
                          ["by_class"]["pymalloc"], 2 * BATCH * size)

@@ -93,10 +93,8 @@ class RobustTest(support.ToolTestCase):
         support.viewer_json(path, at="peak")
         return support.viewer_json(path, at="exit")
 
-    def big_row(self, rows, source, name="big"):
-        found = support.rows_at(rows, "prog.py", support.marker_lines(source)[name])
-        self.assertEqual(len(found), 1, found)
-        return found[0]
+    def big_row(self, rows, source):
+        return self.one_row(rows, "prog.py", support.marker_lines(source)["big"])
 
     # --- options -------------------------------------------------------
 
@@ -221,17 +219,23 @@ class RobustTest(support.ToolTestCase):
 
     # --- the interpreter changes its allocators -------------------------
 
-    def test_pythonmalloc_malloc(self):
-        """PYTHONMALLOC=malloc: hooks reinstalled, no pymalloc at all, the list at its line."""
+    def run_reinstalled(self, python_args=(), env=None):
+        """BIG_SCRIPT run with PYTHON_ARGS and ENV that make the interpreter
+        reinstall its allocators: the file says so and is complete; return
+        (file, its rows at exit, the list's buffer size, the list's row)."""
         script = support.write_file(self.workdir, "prog.py", BIG_SCRIPT)
-        out = os.path.join(self.workdir, "pm.out")
-        proc = support.pyheap_run([support.python(), script], self.workdir, outfile=out,
-                                  env=support.clean_env(PYTHONMALLOC="malloc"))
+        out = os.path.join(self.workdir, "reinstalled.out")
+        proc = support.pyheap_run([support.python()] + list(python_args) + [script],
+                                  self.workdir, outfile=out, env=env)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(support.read_meta(out)["hooks"], "reinstalled")
         rows = self.assert_complete(out)
-        big = self.facts()["big"]
-        row = self.big_row(rows, BIG_SCRIPT)
+        return out, rows, self.facts()["big"], self.big_row(rows, BIG_SCRIPT)
+
+    def test_pythonmalloc_malloc(self):
+        """PYTHONMALLOC=malloc: hooks reinstalled, no pymalloc at all, the list at its line."""
+        out, rows, big, row = self.run_reinstalled(
+            env=support.clean_env(PYTHONMALLOC="malloc"))
         # Every Python-domain request goes to malloc: python-large.  The
         # line also grows the module dict (a few hundred bytes).
         self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
@@ -245,15 +249,7 @@ class RobustTest(support.ToolTestCase):
 
     def test_dev_mode(self):
         """-X dev (debug hooks): hooks reinstalled, pymalloc still used, the list at its line."""
-        script = support.write_file(self.workdir, "prog.py", BIG_SCRIPT)
-        out = os.path.join(self.workdir, "dev.out")
-        proc = support.pyheap_run([support.python(), "-X", "dev", script], self.workdir,
-                                  outfile=out)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(support.read_meta(out)["hooks"], "reinstalled")
-        rows = self.assert_complete(out)
-        big = self.facts()["big"]
-        row = self.big_row(rows, BIG_SCRIPT)
+        _, rows, big, row = self.run_reinstalled(python_args=["-X", "dev"])
         # The debug hooks pad each block with a few words (once per
         # domain they pass through): allow 64 bytes, no more.
         self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
@@ -299,20 +295,17 @@ class RobustTest(support.ToolTestCase):
         crows = self.assert_complete(cpath)
         # The child left without finalising: its list is live at its exit;
         # the parent's list, inherited, is in the child's heap too.
-        crow = support.rows_at(crows, "prog.py", lines["child"])
-        self.assertEqual(len(crow), 1, crow)
-        self.assertEqual(crow[0]["by_class"]["python-large"], child["child_big"])
-        inherited = support.rows_at(crows, "prog.py", lines["parent"])
-        self.assertEqual(len(inherited), 1, inherited)
-        self.assertEqual(inherited[0]["by_class"]["python-large"], parent["parent_big"])
+        crow = self.one_row(crows, "prog.py", lines["child"])
+        self.assertEqual(crow["by_class"]["python-large"], child["child_big"])
+        inherited = self.one_row(crows, "prog.py", lines["parent"])
+        self.assertEqual(inherited["by_class"]["python-large"], parent["parent_big"])
         # The parent never ran the child's line.
         self.assertEqual(support.rows_at(prows, "prog.py", lines["child"]), [])
         for at in ("peak", "exit"):
             self.assertEqual(support.rows_at(support.viewer_json(ppath, at=at),
                                              "prog.py", lines["child"]), [])
-        prow = support.rows_at(prows, "prog.py", lines["parent"])
-        self.assertEqual(len(prow), 1, prow)
-        self.assertEqual(prow[0]["by_class"]["python-large"], parent["parent_big"])
+        prow = self.one_row(prows, "prog.py", lines["parent"])
+        self.assertEqual(prow["by_class"]["python-large"], parent["parent_big"])
 
     # --- determinism ------------------------------------------------------
 

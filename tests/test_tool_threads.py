@@ -127,9 +127,7 @@ class ThreadsTest(support.ToolTestCase):
         for name, function, item_class in (("alpha", "worker_alpha", "pymalloc"),
                                            ("beta", "worker_beta", "python-large")):
             with self.subTest(thread=name):
-                found = support.rows_at(rows, "prog.py", lines[name])
-                self.assertEqual(len(found), 1, found)
-                row = found[0]
+                row = self.one_row(rows, "prog.py", lines[name])
                 self.assertEqual(row["function"], function, row)
                 fact = facts[name]
                 # The items are pymalloc (str) or python-large (bytes) as
@@ -145,12 +143,11 @@ class ThreadsTest(support.ToolTestCase):
         # GIL holder then): each is raw on its own thread's line.
         for name, function in (("alpha_raw", "worker_alpha"), ("beta_raw", "worker_beta")):
             with self.subTest(thread=name):
-                found = support.rows_at(rows, "prog.py", lines[name])
-                self.assertEqual(len(found), 1, found)
-                self.assertEqual(found[0]["function"], function)
+                row = self.one_row(rows, "prog.py", lines[name])
+                self.assertEqual(row["function"], function)
                 fact = facts[name.split("_")[0]]
                 self.assertEqual(fact["raw_count"], 12)
-                self.assertEqual(found[0]["by_class"]["raw"], fact["raw"], found[0])
+                self.assertEqual(row["by_class"]["raw"], fact["raw"], row)
 
         # Nothing of the workers' data lands on the main thread's lines
         # (but the two that make the workers' inputs).
