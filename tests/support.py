@@ -56,10 +56,12 @@ def clean_env(**extra):
 # filter script has replaced what changes from run to run.  pyheap's tool
 # tests do the same: every run of the launcher goes through run_tool() (or
 # tool_command() and check_stderr() for a run the test drives itself), whose
-# filtered stderr must equal the text the test names -- "" by default, since
-# the launcher runs with -q, where the tool and Valgrind print nothing
-# unless something is wrong.  A new "pyheap: warning" or Valgrind message
-# therefore fails every test whose run prints it.
+# filtered stderr must equal the text the test names -- "" by default: the
+# launcher runs with -q, which drops Valgrind's preamble and pyheap's
+# "wrote FILE" line but not their user messages (VG_(umsg): pyheap's
+# warnings and errors, the exec notice, Valgrind's own warnings) nor the
+# option errors.  A new "pyheap: warning" or Valgrind message therefore
+# fails every test whose run prints it.
 #
 # Who wrote a line: Valgrind and the tool prefix theirs with `==PID==`
 # (user messages), `--PID--` (debug messages) or `**PID**`, or, before the

@@ -50,9 +50,8 @@ WARNING = re.compile(r"^==\d+== pyheap: warning: (.*)$")
 
 def python_config(python):
     """The python3.X-config beside PYTHON, or None."""
-    out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    path = os.path.join(os.path.dirname(python), "python%s-config" % out.strip())
+    path = os.path.join(os.path.dirname(python),
+                        "python%d.%d-config" % support.python_version(python)[:2])
     return path if os.access(path, os.X_OK) else None
 
 
