@@ -71,11 +71,11 @@ def clean_env(**extra):
 # is the test's own.  A failure says which lines are whose.
 #
 # The filter (filter_stderr) replaces
-#   - the pid in `==123==`, `--123--`, `**123**` by PID;
-#   - hexadecimal numbers (addresses) by 0x........;
 #   - the run's scratch directory by $WORKDIR, the profiled interpreter by
 #     $PYTHON, the source and build trees by $SRCDIR and $BUILDDIR (longest
-#     first, the paths as given and as resolved).
+#     first, the paths as given and as resolved);
+#   - the pid in `==123==`, `--123--`, `**123**` by PID;
+#   - hexadecimal numbers (addresses: a whole word 0x...) by 0x.........
 # Nothing else: a message whose wording differs between the Valgrind or
 # Python versions of the matrix gets its own expected text in the test that
 # provokes it (computed from the version), never a looser comparison.
@@ -108,10 +108,12 @@ def filter_stderr(text, workdir=None):
     ordered = sorted(subs.items(), key=lambda item: -len(item[0]))
     out = []
     for line in text.splitlines():
-        line = re.sub(r"^(==|--|\*\*)\d+(==|--|\*\*)", r"\1PID\2", line)
-        line = re.sub(r"0x[0-9A-Fa-f]+", "0x........", line)
+        # The paths first: a scratch directory's random name may hold
+        # "0x" and hex digits ("pyheap-test-e60xeogl").
         for path, name in ordered:
             line = line.replace(path, name)
+        line = re.sub(r"^(==|--|\*\*)\d+(==|--|\*\*)", r"\1PID\2", line)
+        line = re.sub(r"\b0x[0-9A-Fa-f]+\b", "0x........", line)
         out.append(line)
     return "".join(line + "\n" for line in out)
 
