@@ -10,7 +10,6 @@
 # function that called malloc/calloc/realloc/new, at the line of the call.
 
 import os
-import subprocess
 
 import support
 
@@ -42,18 +41,11 @@ FAMILY_SIZES = {"use_malloc": 1111, "use_calloc": 37 * 61, "use_realloc_null": 2
 FAMILY_MARKER = {"use_new": "new_array"}
 
 
-def read_meta(path):
-    with open(path) as f:
-        return dict(ln.rstrip("\n").split(" ", 2)[1:] for ln in f if ln.startswith("meta "))
-
-
 class CProgramTest(support.ToolTestCase):
     """Native programs: raw blocks named by C/C++ function and line."""
 
     def compile_and_run(self, source, compiler, extra=()):
-        exe = os.path.join(self.workdir, os.path.splitext(os.path.basename(source))[0])
-        subprocess.run([compiler, "-g", "-O0"] + list(extra) + [source, "-o", exe],
-                       check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        exe = support.compile_program(self.workdir, source, compiler, extra)
         res = support.pyheap_run([exe], self.workdir)
         self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
         return res
@@ -83,13 +75,11 @@ class CProgramTest(support.ToolTestCase):
     def test_c_program(self):
         """cprog.c: malloc/calloc/realloc/free by function, at middle, late, peak and exit."""
         source = os.path.join(support.PROGRAMS, "cprog.c")
-        res = self.compile_and_run(source, "gcc",
-                                   ["-I", os.path.join(support.SRCDIR, "pyheap")])
-        meta = read_meta(res.outfile)
+        res = self.compile_and_run(source, "gcc")
+        meta = support.read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
         self.assertEqual(meta["hooks"], "none")
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        marks = support.marker_lines_of(source)
         lines = {f: marks[m] for f, m in SITE_MARKER.items()}
 
         self.check_functions(res, "middle", MIDDLE, lines, "cprog.c")
@@ -109,10 +99,9 @@ class CProgramTest(support.ToolTestCase):
         """cxxprog.cc: new, new[] and delete[] by (demangled) function, at the peak and exit."""
         source = os.path.join(support.PROGRAMS, "cxxprog.cc")
         res = self.compile_and_run(source, "g++")
-        meta = read_meta(res.outfile)
+        meta = support.read_meta(res.outfile)
         self.assertEqual(meta["python"], "none")
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        marks = support.marker_lines_of(source)
         lines = {f: marks[m] for f, m in CXX_MARKER.items()}
         # Demangled C++ names carry their parameter list: make_table().
         normalise = lambda name: name.split("(")[0]
@@ -122,10 +111,8 @@ class CProgramTest(support.ToolTestCase):
     def test_malloc_family(self):
         """allocfamily.cc: every malloc-family call and C++ new form, its size, its line; all freed."""
         source = os.path.join(support.PROGRAMS, "allocfamily.cc")
-        res = self.compile_and_run(source, "g++",
-                                   ["-std=c++17", "-I", os.path.join(support.SRCDIR, "pyheap")])
-        with open(source) as f:
-            marks = support.marker_lines(f.read())
+        res = self.compile_and_run(source, "g++", ["-std=c++17"])
+        marks = support.marker_lines_of(source)
         lines = {f: marks[FAMILY_MARKER.get(f, f[len("use_"):])] for f in FAMILY_SIZES}
         normalise = lambda name: name.split("(")[0]
         self.check_functions(res, "all", FAMILY_SIZES, lines, "allocfamily.cc", normalise)

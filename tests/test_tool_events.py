@@ -19,10 +19,7 @@
 # --time-unit=i the instrumentation also counts instructions around the
 # event call.
 
-import atexit
 import os
-import shutil
-import tempfile
 
 import support
 
@@ -66,27 +63,19 @@ class EventsTest(support.ToolTestCase):
     """PyMem_Malloc/Realloc/Free from C, as the tool records them."""
 
     lines = support.marker_lines(SCRIPT)
-    with open(os.path.join(support.PROGRAMS, "pymemext.c")) as _f:
-        c_lines = support.marker_lines(_f.read())
+    c_lines = support.marker_lines_of(os.path.join(support.PROGRAMS, "pymemext.c"))
     _runs = {}
     _views = {}
 
     def run_script(self, native):
         if native not in self._runs:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
+            run_dir = support.shared_scratch_dir()
             if support.build_extension(run_dir, "pymemext") is None:
                 self.skipTest("Python.h of %s is not installed" % support.python())
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
             unit = "--time-unit=i" if native == "yes" else "--time-unit=B"
-            res = support.pyheap_run(
-                [support.python(), path], run_dir,
-                tool_options=(unit, "--native=" + native),
+            self._runs[native] = support.run_python_script(
+                self, SCRIPT, run_dir, tool_options=(unit, "--native=" + native),
                 env=support.clean_env(PYTHONPATH=run_dir))
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            self._runs[native] = res
         return self._runs[native]
 
     def view(self, native, by="line"):
@@ -100,9 +89,7 @@ class EventsTest(support.ToolTestCase):
         rows = self.view(native)
         for name, (cls, nbytes, nblocks) in sorted(EXPECTED.items()):
             with self.subTest(native=native, line=name):
-                found = support.rows_at(rows, "prog.py", self.lines[name])
-                self.assertEqual(len(found), 1, found)
-                row = found[0]
+                row = self.one_row(rows, "prog.py", self.lines[name])
                 self.assertEqual(row["function"], name)
                 want = {"raw": 0, "pymalloc": 0, "python-large": 0}
                 want[cls] = nbytes

@@ -22,12 +22,6 @@
 #   - x and y are kept in module globals, so the exit snapshot (taken when
 #     finalisation starts) still holds them.
 
-import atexit
-import json
-import os
-import shutil
-import tempfile
-
 import support
 
 SCRIPT = r'''
@@ -75,16 +69,8 @@ class ExactTest(support.ToolTestCase):
     def run_seed(self):
         """Run the script once for the class; the tests read that run."""
         if not self._cache:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
-            facts_path = os.path.join(run_dir, "facts.json")
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
-            res = support.pyheap_run([support.python(), path, facts_path], run_dir)
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            with open(facts_path) as f:
-                self._cache.append((res, json.load(f)))
+            self._cache.append(support.run_with_facts(self, SCRIPT,
+                                                      support.shared_scratch_dir()))
         res, facts = self._cache[0]
         # Sanity of the independent expectations themselves.
         self.assertEqual(facts["y_len"], 3 * 2 ** 18)
@@ -93,11 +79,8 @@ class ExactTest(support.ToolTestCase):
         self.assertGreaterEqual(facts["x_buffer"], 8 * facts["x_len"])
         return res, facts
 
-    def one_row(self, rows, name):
-        found = support.rows_at(rows, "prog.py", self.lines[name])
-        self.assertEqual(len(found), 1, "expected one row for prog.py:%d (%s), got %r"
-                         % (self.lines[name], name, found))
-        return found[0]
+    def row(self, rows, name):
+        return self.one_row(rows, "prog.py", self.lines[name])
 
     @staticmethod
     def list_object(facts):
@@ -133,17 +116,17 @@ class ExactTest(support.ToolTestCase):
         res, facts = self.run_seed()
 
         label = support.viewer_json(res.outfile, at="both")
-        self.check_y(self.one_row(label, "y"), facts)
-        self.check_x(self.one_row(label, "x"), facts)
+        self.check_y(self.row(label, "y"), facts)
+        self.check_x(self.row(label, "x"), facts)
         self.assertEqual(support.rows_at(label, "prog.py", self.lines["z"]), [])
         # y and x are the two biggest sites of the process at that moment.
         self.assertEqual(label[0]["location"].rsplit(":", 1)[1], str(self.lines["y"]))
         self.assertEqual(label[1]["location"].rsplit(":", 1)[1], str(self.lines["x"]))
 
         peak = support.viewer_json(res.outfile, at="peak")
-        self.check_y(self.one_row(peak, "y"), facts)
-        self.check_x(self.one_row(peak, "x"), facts)
-        z = self.one_row(peak, "z")
+        self.check_y(self.row(peak, "y"), facts)
+        self.check_x(self.row(peak, "x"), facts)
+        z = self.row(peak, "z")
         self.assertEqual(z["function"], "<module>")
         self.assertEqual(z["by_class"]["python-large"], facts["z_buffer"], z)
         self.assertEqual(z["by_class"]["raw"], 0, z)
@@ -162,8 +145,8 @@ class ExactTest(support.ToolTestCase):
                                 - 64 * 1024)
 
         exit_rows = support.viewer_json(res.outfile, at="exit")
-        self.check_y(self.one_row(exit_rows, "y"), facts)
-        self.check_x(self.one_row(exit_rows, "x"), facts)
+        self.check_y(self.row(exit_rows, "y"), facts)
+        self.check_x(self.row(exit_rows, "x"), facts)
         self.assertEqual(support.rows_at(exit_rows, "prog.py", self.lines["z"]), [])
 
     def test_file_agrees_with_viewer(self):
@@ -171,7 +154,7 @@ class ExactTest(support.ToolTestCase):
         res, facts = self.run_seed()
         with open(res.outfile) as f:
             text = f.read().splitlines()
-        meta = dict(ln.split(" ", 2)[1:] for ln in text if ln.startswith("meta "))
+        meta = support.read_meta(res.outfile)
         snaps = {}
         current = None
         for ln in text:
@@ -227,20 +210,11 @@ class PeakUndoTest(support.ToolTestCase):
 
     def test_peak_after_churn(self):
         lines = support.marker_lines(PEAK_SCRIPT)
-        path = os.path.join(self.workdir, "prog.py")
-        facts_path = os.path.join(self.workdir, "facts.json")
-        with open(path, "w") as f:
-            f.write(PEAK_SCRIPT)
-        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
-        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
+        res, facts = support.run_with_facts(self, PEAK_SCRIPT, self.workdir)
         peak = support.viewer_json(res.outfile, at="peak")
-        big = support.rows_at(peak, "prog.py", lines["big"])
-        self.assertEqual(len(big), 1, big)
-        self.assertEqual(big[0]["by_class"]["python-large"], facts["big"])
-        keep = support.rows_at(peak, "prog.py", lines["keep"])
-        self.assertEqual(len(keep), 1, keep)
+        big = self.one_row(peak, "prog.py", lines["big"])
+        self.assertEqual(big["by_class"]["python-large"], facts["big"])
+        keep = self.one_row(peak, "prog.py", lines["keep"])
         # Each bytearray: the object (pymalloc) and its buffer
         # (python-large); and the list's item array.  What else the line
         # holds depends on the interpreter's free lists (the list object
@@ -248,14 +222,12 @@ class PeakUndoTest(support.ToolTestCase):
         # snapshot just before the peak, made from the live-block table
         # directly, says what it is, and the peak -- rebuilt by undoing the
         # churn -- must be the same, block for block and byte for byte.
-        self.assertGreaterEqual(keep[0]["blocks"], 2 * facts["keep_n"] + 1, keep)
-        self.assertGreaterEqual(keep[0]["bytes"], facts["keep"])
+        self.assertGreaterEqual(keep["blocks"], 2 * facts["keep_n"] + 1, keep)
+        self.assertGreaterEqual(keep["bytes"], facts["keep"])
         before = support.rows_at(support.viewer_json(res.outfile, at="before-big"),
                                  "prog.py", lines["keep"])
-        self.assertEqual(keep, before)
+        self.assertEqual([keep], before)
         # Nothing of the churn existed at the peak.
         self.assertEqual(support.rows_at(peak, "prog.py", lines["churn"]), [])
-        with open(res.outfile) as f:
-            meta = dict(ln.rstrip("\n").split(" ", 2)[1:]
-                        for ln in f if ln.startswith("meta "))
+        meta = support.read_meta(res.outfile)
         self.assertEqual(int(meta["peak_B"]), sum(r["bytes"] for r in peak))

@@ -17,7 +17,6 @@
 
 import json
 import os
-import subprocess
 
 import support
 
@@ -58,48 +57,33 @@ with open(sys.argv[1], "w") as f:
 '''
 
 
-def interpreter_version():
-    out = subprocess.run([support.python(), "-c",
-                          "import sys; print(sys.version_info[0], sys.version_info[1])"],
-                         stdout=subprocess.PIPE, universal_newlines=True, check=True)
-    return tuple(int(x) for x in out.stdout.split())
-
-
 class FreeListTest(support.ToolTestCase):
 
     def setUp(self):
         super().setUp()
-        if interpreter_version() < (3, 13):
+        version = support.python_version()[:2]
+        if version < (3, 13):
             self.skipTest("CPython %d.%d has no reference tracer: a recycled object "
-                          "stays filed where its block was first allocated"
-                          % interpreter_version())
+                          "stays filed where its block was first allocated" % version)
 
     def run_script(self, mode):
         lines = support.marker_lines(SCRIPT)
-        path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        facts_path = os.path.join(self.workdir, "facts.json")
-        res = support.pyheap_run([support.python(), path, facts_path, mode], self.workdir)
-        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
-        return lines, facts, self.lists_at(res.outfile, "kept")
+        res, facts = support.run_with_facts(self, SCRIPT, self.workdir, [mode])
+        return lines, facts, self.rows_at(res.outfile, "kept", "--type=list")
 
-    def lists_at(self, outfile, label):
-        proc = support.viewer(["--format=json", "--by=line", "--at=" + label,
-                               "--type=list", outfile])
+    def rows_at(self, outfile, label, *options):
+        proc = support.viewer(["--format=json", "--by=line", "--at=" + label]
+                              + list(options) + [outfile])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return json.loads(proc.stdout)
 
     def check_kept_lists(self, lines, facts, rows):
         self.assertEqual(facts["kept"], 40)
-        keep = support.rows_at(rows, "prog.py", lines["keep"])
-        self.assertEqual(len(keep), 1, rows)
+        keep = self.one_row(rows, "prog.py", lines["keep"])
         # The 40 lists and the one that holds them, list objects only
         # (--type=list: the item buffer holds no object).
-        self.assertEqual(keep[0]["blocks"], 41, keep)
-        self.assertEqual(keep[0]["bytes"], 41 * facts["list_szB"], keep)
+        self.assertEqual(keep["blocks"], 41, keep)
+        self.assertEqual(keep["bytes"], 41 * facts["list_szB"], keep)
         self.assertEqual(support.rows_at(rows, "prog.py", lines["junk"]), [], rows)
 
     def test_recycled_lists_are_filed_where_made(self):
@@ -112,11 +96,6 @@ class FreeListTest(support.ToolTestCase):
         lines, facts, _ = self.run_script("plain")
         out = os.path.join(self.workdir, "pyheap.out")
 
-        def rows_at(label):
-            proc = support.viewer(["--format=json", "--by=line", "--at=" + label, out])
-            self.assertEqual(proc.returncode, 0, proc.stderr)
-            return json.loads(proc.stdout)
-
         def free_lists(rows):
             dead = [r for r in rows if r["location"] == "<free lists>:0"]
             self.assertLessEqual(len(dead), 1, dead)
@@ -124,7 +103,7 @@ class FreeListTest(support.ToolTestCase):
                 self.assertEqual(dead[0]["function"], "")
             return dead[0] if dead else {"bytes": 0, "blocks": 0}
 
-        before, after = rows_at("before"), rows_at("churned")
+        before, after = self.rows_at(out, "before"), self.rows_at(out, "churned")
         self.assertEqual(support.rows_at(after, "prog.py", lines["junk"]), [])
         # The 30 lists and the one that held them, dead (a refcount of 0:
         # the type scan sees no object in them), at most 80 in the list

@@ -7,11 +7,9 @@
 
 import json
 import os
-import re
 import subprocess
 
 import support
-from test_tool_native import build_extension
 
 EXAMPLES = os.path.join(support.SRCDIR, "pyheap", "examples")
 N_FILES = "120"
@@ -129,6 +127,12 @@ def test_leaks_little(n):
 '''
 
 
+def example_line(name, text):
+    """The number of the first line of pyheap/examples/NAME that holds TEXT."""
+    with open(os.path.join(EXAMPLES, name)) as f:
+        return 1 + next(i for i, t in enumerate(f) if text in t)
+
+
 def growth(outfile, *args):
     proc = support.viewer(["--growth", "--format=json", "--top=0"] +
                           list(args) + [outfile])
@@ -140,8 +144,7 @@ def growth(outfile, *args):
 def site(doc, path_suffix, line):
     """The biggest row at PATH_SUFFIX:LINE (a comprehension at a line is
     a function of its own before Python 3.12)."""
-    pat = re.compile(r"(^|/)%s:%d$" % (re.escape(path_suffix), line))
-    found = [s for s in doc["sites"] if pat.search(s["location"])]
+    found = support.rows_at(doc["sites"], path_suffix, line)
     if not found:
         raise AssertionError("%s:%d: no growth row" % (path_suffix, line))
     return max(found, key=lambda s: s.get("last_bytes", s.get("mean_bytes")))
@@ -159,12 +162,8 @@ class LeakHuntTest(support.ToolTestCase):
         return out
 
     def test_seed_batch_job_and_its_fix(self):
-        with open(os.path.join(EXAMPLES, "leaky_batch.py")) as f:
-            src = f.read().splitlines()
-        parse_line = 1 + next(i for i, t in enumerate(src)
-                              if "rows = [dict(row)" in t)
-        keep_line = 1 + next(i for i, t in enumerate(src)
-                             if "_parsed_rows.extend(rows)" in t)
+        parse_line = example_line("leaky_batch.py", "rows = [dict(row)")
+        keep_line = example_line("leaky_batch.py", "_parsed_rows.extend(rows)")
         leaky = self.run_example("leaky_batch")
         doc = growth(leaky)
         growing = [s for s in doc["sites"] if s["growing"]]
@@ -219,7 +218,7 @@ class LeakHuntTest(support.ToolTestCase):
         self.assertFalse(site(doc, "prog.py", lines["scratch"])["growing"])
 
     def test_extension_leak_is_raw_at_the_python_line(self):
-        if build_extension(self.workdir) is None:
+        if support.build_extension(self.workdir, "leakext") is None:
             self.skipTest("no Python.h for %s (python3-dev)"
                           % support.python())
         lines = support.marker_lines(EXTENSION)
@@ -238,13 +237,11 @@ class LeakHuntTest(support.ToolTestCase):
         self.assertEqual(doc["sites"][0]["location"], leak["location"])
 
     def test_pytest_limits_then_the_gate_names_the_stack(self):
-        from test_tool_pytest import python_with_pytest
-        exe = python_with_pytest()
+        exe = support.python_with_pytest()
         if exe is None:
             self.skipTest("no interpreter with pytest (python3-pytest)")
         lines = support.marker_lines(SUITE)
-        with open(os.path.join(self.workdir, "test_suite.py"), "w") as f:
-            f.write(SUITE)
+        support.write_file(self.workdir, "test_suite.py", SUITE)
         cfg = os.path.join(self.workdir, "limits.cfg")
         args = [exe, "-m", "pytest", "-p", "pytest_pyheap", "-p",
                 "no:cacheprovider", "-q", "--pyheap-config=" + cfg,
@@ -282,9 +279,7 @@ class LeakHuntTest(support.ToolTestCase):
 
     def test_marks_leak_report_and_gate(self):
         lines = support.marker_lines(MARKS)
-        path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(MARKS)
+        path = support.write_file(self.workdir, "prog.py", MARKS)
         res = support.pyheap_run([support.python(), path], self.workdir)
         if res.returncode == 77:
             self.skipTest("pyheap.mark() is not in this tree")
@@ -334,10 +329,7 @@ class LeakHuntTest(support.ToolTestCase):
         doc = json.loads(proc.stdout)
         # The set-up, then one mark per file.
         self.assertEqual(doc["marks"], 31)
-        with open(os.path.join(EXAMPLES, "leaky_batch.py")) as f:
-            src = f.read().splitlines()
-        parse_line = 1 + next(i for i, t in enumerate(src)
-                              if "rows = [dict(row)" in t)
+        parse_line = example_line("leaky_batch.py", "rows = [dict(row)")
         rows = site(doc, "leaky_batch.py", parse_line)
         # Each file leaves its 60 rows: a dict and its table each, the
         # same bytes every iteration.

@@ -24,7 +24,6 @@
 # (Z * n, with Z a module global so that the compiler cannot fold it into
 # one constant) rather than by calling bytes.
 
-import json
 import os
 import subprocess
 
@@ -167,17 +166,8 @@ def m_at(stacks, snap, filename, line, cls=None):
 class MarkTest(support.ToolTestCase):
 
     def run_script(self, n_iter, options=()):
-        path = os.path.join(self.workdir, "prog.py")
-        facts_path = os.path.join(self.workdir, "facts.json")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        res = support.pyheap_run([support.python(), path, facts_path, str(n_iter)],
-                                 self.workdir,
-                                 tool_options=["--time-unit=B"] + list(options))
-        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
-        return res, facts
+        return support.run_with_facts(self, SCRIPT, self.workdir, [str(n_iter)],
+                                      tool_options=["--time-unit=B"] + list(options))
 
     def test_marks_exact(self):
         """Per mark and birth iteration: the exact leak, freed blocks gone, the window, the exit."""
@@ -278,13 +268,8 @@ class MarkTest(support.ToolTestCase):
 
     def test_c_macro(self):
         """PYHEAP_MARK from a C program: the kept block of each iteration, by birth iteration."""
-        src = os.path.join(self.workdir, "markprog.c")
-        exe = os.path.join(self.workdir, "markprog")
-        with open(src, "w") as f:
-            f.write(C_PROGRAM)
-        subprocess.run(["gcc", "-g", "-O0", "-I", os.path.join(support.SRCDIR, "pyheap"),
-                        src, "-o", exe], check=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        exe = support.compile_program(
+            self.workdir, support.write_file(self.workdir, "markprog.c", C_PROGRAM))
         res = support.pyheap_run([exe], self.workdir)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         lines = support.marker_lines(C_PROGRAM)
@@ -320,17 +305,13 @@ class MarkTest(support.ToolTestCase):
 
     def test_bad_label_pointer(self):
         """PYHEAP_MARK with a pointer to unmapped memory: no crash, the mark is taken."""
-        src = os.path.join(self.workdir, "badlabel.c")
-        exe = os.path.join(self.workdir, "badlabel")
-        with open(src, "w") as f:
-            f.write('#include "pyheap.h"\n'
-                    'int main(void)\n{\n'
-                    '   PYHEAP_MARK((const char *)16);\n'
-                    '   PYHEAP_MARK((const char *)0x100000000000UL);\n'
-                    '   return 0;\n}\n')
-        subprocess.run(["gcc", "-O0", "-I", os.path.join(support.SRCDIR, "pyheap"),
-                        src, "-o", exe], check=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        src = support.write_file(self.workdir, "badlabel.c",
+                                 '#include "pyheap.h"\n'
+                                 'int main(void)\n{\n'
+                                 '   PYHEAP_MARK((const char *)16);\n'
+                                 '   PYHEAP_MARK((const char *)0x100000000000UL);\n'
+                                 '   return 0;\n}\n')
+        exe = support.compile_program(self.workdir, src, debug=False)
         res = support.pyheap_run([exe], self.workdir)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         meta, _, snaps = read_file(res.outfile)
@@ -339,20 +320,16 @@ class MarkTest(support.ToolTestCase):
 
     def test_bad_options(self):
         """--mark-window and --max-mark-snapshots out of range: one clear error, no run."""
-        script = os.path.join(self.workdir, "ran.py")
-        with open(script, "w") as f:
-            f.write('open("ran", "w").write("ran\\n")\n')
-        for option in ("--mark-window=0", "--mark-window=1001", "--mark-window=x",
-                       "--max-mark-snapshots=0", "--max-mark-snapshots=-3"):
+        for option, reason in (
+                ("--mark-window=0", "'--mark-window' argument must be between 1 and 1000"),
+                ("--mark-window=1001", "'--mark-window' argument must be between 1 and 1000"),
+                ("--mark-window=x", "Invalid integer value 'x'"),
+                ("--max-mark-snapshots=0",
+                 "'--max-mark-snapshots' argument must be between 1 and 1000000"),
+                ("--max-mark-snapshots=-3",
+                 "'--max-mark-snapshots' argument must be between 1 and 1000000")):
             with self.subTest(option=option):
-                out = os.path.join(self.workdir, "bad.out")
-                proc = subprocess.run([support.LAUNCHER, "-q", "--pyheap-out-file=" + out,
-                                       option, support.python(), script],
-                                      cwd=self.workdir, env=support.clean_env(),
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      universal_newlines=True, timeout=600)
-                self.assertNotEqual(proc.returncode, 0, proc.stderr)
-                self.assertIn(option.split("=")[0], proc.stderr)
-                self.assertRegex(proc.stderr, r"(?i)bad option")
-                self.assertFalse(os.path.exists(os.path.join(self.workdir, "ran")))
-                self.assertFalse(os.path.exists(out))
+                res = support.run_refused(self, [option],
+                                          support.bad_option_stderr(option, reason))
+                self.assertIn(option.split("=")[0], res.stderr)
+                self.assertRegex(res.stderr, r"(?i)bad option")

@@ -135,13 +135,13 @@ class MonitorTest(support.ToolTestCase):
 
     def test_monitor_commands(self):
         lines = support.marker_lines(SERVER)
-        with open(self.path("server.py"), "w") as f:
-            f.write(SERVER)
+        support.write_file(self.workdir, "server.py", SERVER)
         outfile = self.path("pyheap.out")
         with open(self.path("server.err"), "w") as err:
             self.server = subprocess.Popen(
-                [support.LAUNCHER, "-q", "--vgdb=yes", "--time-unit=B",
-                 "--pyheap-out-file=" + outfile, support.python(), "server.py"],
+                support.tool_command(["--vgdb=yes", "--time-unit=B",
+                                      "--pyheap-out-file=" + outfile],
+                                     [support.python(), "server.py"]),
                 cwd=self.workdir, env=support.clean_env(),
                 stdout=subprocess.DEVNULL, stderr=err)
         self.wait_for("done-0")
@@ -199,15 +199,12 @@ class MonitorTest(support.ToolTestCase):
         dump = self.path("dump.out")
         self.assertIn("wrote " + dump, self.monitor("detailed_snapshot", dump))
         rows = support.viewer_json(dump, at="exit")
-        here = support.rows_at(rows, "server.py", lines["leak"])
-        self.assertEqual(len(here), 1, here)
-        self.assertEqual(here[0]["by_class"]["pymalloc"], 2 * BATCH * size)
+        here = self.one_row(rows, "server.py", lines["leak"])
+        self.assertEqual(here["by_class"]["pymalloc"], 2 * BATCH * size)
         labelled = support.viewer_json(dump, at="after batch 1")
         self.assertEqual(support.rows_at(labelled, "server.py", lines["leak"])[0]
                          ["by_class"]["pymalloc"], 2 * BATCH * size)
-        with open(dump) as f:
-            meta = dict(ln.rstrip("\n").split(" ", 2)[1:] for ln in f
-                        if ln.startswith("meta "))
+        meta = support.read_meta(dump)
         self.assertEqual(meta["detailed_snapshot"], "1")
         # The default name, in the server's directory.
         text = self.monitor("detailed_snapshot")
@@ -230,6 +227,10 @@ class MonitorTest(support.ToolTestCase):
         with open(self.path("stop"), "w") as f:
             f.write("stop\n")
         self.assertEqual(self.server.wait(timeout=WAIT_S), 0, self.server_stderr())
+        # Nothing on the server's stderr all along (the monitor commands
+        # answer on vgdb's output).
+        with open(self.path("server.err")) as f:
+            support.check_stderr(f.read(), "", self.workdir, "the server")
         final = support.viewer_json(outfile, at="after batch 1")
         self.assertEqual(support.rows_at(final, "server.py", lines["leak"])[0]
                          ["by_class"]["pymalloc"], 2 * BATCH * size)

@@ -13,11 +13,8 @@
 # native frames (the extension's C functions with file:line from -g, libffi's
 # ffi_call for ctypes) below the Python frames.
 
-import atexit
 import os
 import re
-import shutil
-import tempfile
 
 import support
 
@@ -56,17 +53,11 @@ FREED_BYTES = 555555
 LEAK_BYTES = 1234567
 
 
-def build_extension(workdir):
-    """Compile tests/programs/leakext.c into WORKDIR/leakext.so; None if Python.h is missing."""
-    return support.build_extension(workdir, "leakext")
-
-
 class NativeTest(support.ToolTestCase):
     """C allocations called from Python, with and without --native=yes."""
 
     lines = support.marker_lines(SCRIPT)
-    with open(os.path.join(support.PROGRAMS, "leakext.c")) as _f:
-        c_lines = support.marker_lines(_f.read())
+    c_lines = support.marker_lines_of(os.path.join(support.PROGRAMS, "leakext.c"))
     _runs = {}      # one run per --native value, shared by the tests
     _views = {}     # viewer outputs, by (native, by, at)
 
@@ -79,31 +70,22 @@ class NativeTest(support.ToolTestCase):
 
     def run_script(self, native):
         if native not in self._runs:
-            run_dir = tempfile.mkdtemp(prefix="pyheap-test-")
-            atexit.register(shutil.rmtree, run_dir, True)
-            if build_extension(run_dir) is None:
+            run_dir = support.shared_scratch_dir()
+            if support.build_extension(run_dir, "leakext") is None:
                 self.skipTest("Python.h of %s is not installed" % support.python())
-            path = os.path.join(run_dir, "prog.py")
-            with open(path, "w") as f:
-                f.write(SCRIPT)
-            res = support.pyheap_run(
-                [support.python(), path], run_dir,
+            self._runs[native] = support.run_python_script(
+                self, SCRIPT, run_dir,
                 tool_options=("--time-unit=B", "--native=" + native),
                 env=support.clean_env(PYTHONPATH=run_dir))
-            self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-            self._runs[native] = res
         return self._runs[native]
 
-    def one_row(self, rows, name):
-        found = support.rows_at(rows, "prog.py", self.lines[name])
-        self.assertEqual(len(found), 1, "prog.py:%d (%s): %r"
-                         % (self.lines[name], name, found))
-        return found[0]
+    def row(self, rows, name):
+        return self.one_row(rows, "prog.py", self.lines[name])
 
     def test_ctypes_malloc_is_raw_at_calling_line(self):
         """libc malloc through ctypes: raw, at the line that called it; the freed one is gone."""
         rows = self.view("no")
-        row = self.one_row(rows, "ctypes")
+        row = self.row(rows, "ctypes")
         self.assertEqual(row["function"], "via_ctypes")
         # The line also makes the Python int for the returned address
         # (pymalloc); the only raw block is the malloc'ed one.
@@ -115,10 +97,10 @@ class NativeTest(support.ToolTestCase):
             self.assertEqual(r["by_class"]["raw"], 0, r)
         # It was the peak's business, though: the peak (after both mallocs
         # at the latest) holds the kept block at the same line.
-        peak_row = self.one_row(self.view("no", at="peak"), "ctypes")
+        peak_row = self.row(self.view("no", at="peak"), "ctypes")
         self.assertEqual(peak_row["by_class"]["raw"], CTYPES_BYTES)
         # Never freed: still there at exit.
-        exit_row = self.one_row(self.view("no", at="exit"), "ctypes")
+        exit_row = self.row(self.view("no", at="exit"), "ctypes")
         self.assertEqual(exit_row["by_class"]["raw"], CTYPES_BYTES)
 
     def test_extension_leak_is_raw_at_calling_line(self):
@@ -126,7 +108,7 @@ class NativeTest(support.ToolTestCase):
         for at in ("after", "exit"):
             with self.subTest(at=at):
                 rows = self.view("no", at=at)
-                row = self.one_row(rows, "ext")
+                row = self.row(rows, "ext")
                 self.assertEqual(row["function"], "via_extension")
                 self.assertEqual(row["by_class"],
                                  {"raw": LEAK_BYTES, "pymalloc": 0, "python-large": 0})

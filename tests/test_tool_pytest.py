@@ -37,23 +37,13 @@ def test_uses_little():
 '''
 
 
-def python_with_pytest():
-    for exe in (support.python(), "/usr/bin/python3"):
-        if exe and os.path.exists(exe) and subprocess.run(
-                [exe, "-c", "import pytest"], stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL).returncode == 0:
-            return os.path.realpath(exe)
-    return None
-
-
 class PytestPluginTest(support.ToolTestCase):
 
     def run_suite(self, under_pyheap):
-        exe = python_with_pytest()
+        exe = support.python_with_pytest()
         if exe is None:
             self.skipTest("no interpreter with pytest (apt-get install python3-pytest)")
-        with open(os.path.join(self.workdir, "test_suite.py"), "w") as f:
-            f.write(SUITE)
+        support.write_file(self.workdir, "test_suite.py", SUITE)
         args = [exe, "-m", "pytest", "-p", "pytest_pyheap", "-p", "no:cacheprovider",
                 "-q", "test_suite.py"]
         env = support.clean_env(PYTHONPATH=os.path.join(support.SRCDIR, "pyheap"))

@@ -1,9 +1,6 @@
 """pyheap: regions report exactly what the code inside them left live, and object types."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 
-import json
-import os
-
 import support
 
 SCRIPT = r'''
@@ -51,14 +48,7 @@ class RegionTest(support.ToolTestCase):
 
     def test_region_leftovers_exact(self):
         lines = support.marker_lines(SCRIPT)
-        path = os.path.join(self.workdir, "prog.py")
-        facts_path = os.path.join(self.workdir, "facts.json")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
-        self.assertEqual(res.returncode, 0, res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
+        res, facts = support.run_with_facts(self, SCRIPT, self.workdir)
 
         rows = support.viewer_json(res.outfile, at="batch")
         keep = support.rows_at(rows, "prog.py", lines["keep"])

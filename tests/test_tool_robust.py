@@ -5,13 +5,8 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 
 import support
-
-# A program that must not run when the tool refuses its options: it would
-# leave a marker file behind.
-MARKER_SCRIPT = 'open("ran", "w").write("ran\\n")\n'
 
 # A script with one big, recognisable allocation on a known line; it writes
 # the buffer's size, from sys.getsizeof, to facts.json before TAIL runs.
@@ -67,31 +62,21 @@ del KEEP
 '''
 
 
-def launch(workdir, tool_options, argv, env=None):
-    """Run the launcher with exactly these options (no default out file)."""
-    return subprocess.run([support.LAUNCHER, "-q"] + list(tool_options) + list(argv),
-                          cwd=workdir, env=env if env is not None else support.clean_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=600)
-
-
 def read_lines(path):
     with open(path, encoding="utf-8") as f:
         return f.read().split("\n")
 
 
-def read_meta(path):
-    return dict(ln.split(" ", 2)[1:] for ln in read_lines(path) if ln.startswith("meta "))
+def exec_not_followed(target, outfile):
+    """The tool's one line (filtered) when the program execs TARGET and
+    --trace-children=yes is not given; OUTFILE holds what ran before."""
+    return ("==PID== pyheap: the program execs '%s', which pyheap does not follow: "
+            "%s holds what ran before the exec (use --trace-children=yes, "
+            "or give valgrind that program itself)\n" % (target, outfile))
 
 
 class RobustTest(support.ToolTestCase):
     """Errors a user can cause get one clear message; odd runs still give a good file."""
-
-    def write(self, name, text):
-        path = os.path.join(self.workdir, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
 
     def facts(self, name="facts.json"):
         with open(os.path.join(self.workdir, name)) as f:
@@ -108,36 +93,31 @@ class RobustTest(support.ToolTestCase):
         support.viewer_json(path, at="peak")
         return support.viewer_json(path, at="exit")
 
-    def big_row(self, rows, source, name="big"):
-        found = support.rows_at(rows, "prog.py", support.marker_lines(source)[name])
-        self.assertEqual(len(found), 1, found)
-        return found[0]
+    def big_row(self, rows, source):
+        return self.one_row(rows, "prog.py", support.marker_lines(source)["big"])
 
     # --- options -------------------------------------------------------
 
     def test_bad_options(self):
         """--depth=0, --time-unit=x, --max-snapshots=5, --foo: error, status != 0, no run."""
-        script = self.write("mark.py", MARKER_SCRIPT)
-        for option, words in (("--depth=0", "--depth"),
-                              ("--time-unit=x", "--time-unit"),
-                              ("--max-snapshots=5", "--max-snapshots"),
-                              ("--foo", "--foo")):
+        for option, words, reason in (
+                ("--depth=0", "--depth", "'--depth' argument must be between 1 and 256"),
+                ("--time-unit=x", "--time-unit", "--time-unit takes i, ms or B, not 'x'"),
+                ("--max-snapshots=5", "--max-snapshots",
+                 "'--max-snapshots' argument must be between 10 and 1000"),
+                ("--foo", "--foo", None)):
             with self.subTest(option=option):
-                out = os.path.join(self.workdir, "bad.out")
-                proc = launch(self.workdir, ["--pyheap-out-file=" + out, option],
-                              [support.python(), script])
-                self.assertNotEqual(proc.returncode, 0, proc.stderr)
+                proc = support.run_refused(self, [option],
+                                           support.bad_option_stderr(option, reason))
                 self.assertIn(words, proc.stderr)
                 self.assertRegex(proc.stderr, r"(?i)(bad|unknown|invalid) option")
-                self.assertFalse(os.path.exists(os.path.join(self.workdir, "ran")),
-                                 "the program ran despite " + option)
-                self.assertFalse(os.path.exists(out), "an output file was written")
 
     def test_unwritable_output(self):
         """--pyheap-out-file=/nonexistent/dir/x: one clear line naming the path, status 1."""
-        script = self.write("mark.py", MARKER_SCRIPT)
-        proc = launch(self.workdir, ["--pyheap-out-file=/nonexistent/dir/x"],
-                      [support.python(), script])
+        script = support.write_file(self.workdir, "ran.py", support.RAN_SCRIPT)
+        proc = support.run_tool(
+            [support.python(), script], self.workdir, ["--pyheap-out-file=/nonexistent/dir/x"],
+            stderr_exp="valgrind: pyheap: cannot create output file '/nonexistent/dir/x'\n")
         self.assertEqual(proc.returncode, 1, proc.stderr)
         err = proc.stderr.strip().splitlines()
         self.assertEqual(len(err), 1, proc.stderr)
@@ -150,10 +130,9 @@ class RobustTest(support.ToolTestCase):
         """A program that SIGTERMs itself: killed by the signal, the file is complete."""
         source = BIG_SCRIPT + "import signal\nos.kill(os.getpid(), signal.SIGTERM)\n" \
             "open('after-kill', 'w').close()\n"
-        script = self.write("prog.py", source)
+        script = support.write_file(self.workdir, "prog.py", source)
         out = os.path.join(self.workdir, "term.out")
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [support.python(), script])
+        proc = support.pyheap_run([support.python(), script], self.workdir, outfile=out)
         self.assertEqual(proc.returncode, -signal.SIGTERM, proc.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.workdir, "after-kill")))
         rows = self.assert_complete(out)
@@ -164,10 +143,10 @@ class RobustTest(support.ToolTestCase):
     def test_uncaught_exception(self):
         """A program that dies of an uncaught exception: status 1, the file is complete."""
         source = BIG_SCRIPT + "raise RuntimeError('boom')\n"
-        script = self.write("prog.py", source)
+        script = support.write_file(self.workdir, "prog.py", source)
         out = os.path.join(self.workdir, "exc.out")
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [support.python(), script])
+        proc = support.pyheap_run([support.python(), script], self.workdir, outfile=out,
+                                  stderr_exp=support.stderr_exp("uncaught_exception"))
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("RuntimeError: boom", proc.stderr)
         rows = self.assert_complete(out)
@@ -178,13 +157,13 @@ class RobustTest(support.ToolTestCase):
         """os.execv without --trace-children: the file holds the Python run up to the exec."""
         true = shutil.which("true")
         source = BIG_SCRIPT + "os.execv(%r, ['true'])\n" % true
-        script = self.write("prog.py", source)
+        script = support.write_file(self.workdir, "prog.py", source)
         out = os.path.join(self.workdir, "exec.out")
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [support.python(), script])
+        proc = support.pyheap_run([support.python(), script], self.workdir, outfile=out,
+                                  stderr_exp=exec_not_followed(true, "$WORKDIR/exec.out"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         rows = self.assert_complete(out)
-        meta = read_meta(out)
+        meta = support.read_meta(out)
         self.assertEqual(meta["exec"], true)
         self.assertNotEqual(meta["python"], "none")
         # The list was never freed: it is live in the exit snapshot, at its line.
@@ -199,39 +178,39 @@ class RobustTest(support.ToolTestCase):
         """subprocess.run() forks and execs: the child gets no file and no message."""
         source = BIG_SCRIPT + "import subprocess\nsubprocess.run([%r], check=True)\n" \
             % shutil.which("true")
-        script = self.write("prog.py", source)
-        proc = launch(self.workdir, ["--time-unit=B",
-                                     "--pyheap-out-file=" + os.path.join(self.workdir,
-                                                                         "out.%p")],
-                      [support.python(), script])
+        script = support.write_file(self.workdir, "prog.py", source)
+        proc = support.run_tool([support.python(), script], self.workdir,
+                                ["--time-unit=B",
+                                 "--pyheap-out-file=" + os.path.join(self.workdir, "out.%p")])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         outs = sorted(n for n in os.listdir(self.workdir) if n.startswith("out."))
         self.assertEqual(outs, ["out.%d" % self.facts()["pid"]])
         self.assertNotIn("does not follow", proc.stderr)
-        self.assertNotIn("exec", read_meta(os.path.join(self.workdir, outs[0])))
+        self.assertNotIn("exec", support.read_meta(os.path.join(self.workdir, outs[0])))
 
     def test_exec_through_a_wrapper_script(self):
         """A shell wrapper that execs python (a pyenv shim): followed with --trace-children=yes."""
         source = BIG_SCRIPT
-        script = self.write("prog.py", source)
-        wrapper = self.write("wrapper", "#!/bin/sh\nexec %s \"$@\"\n" % support.python())
+        script = support.write_file(self.workdir, "prog.py", source)
+        wrapper = support.write_file(self.workdir, "wrapper", "#!/bin/sh\nexec %s \"$@\"\n" % support.python())
         os.chmod(wrapper, 0o755)
         out = os.path.join(self.workdir, "wrapped.out")
         # Not followed: the file is the shell's, and says what it exec'd.
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [wrapper, script])
+        proc = support.pyheap_run([wrapper, script], self.workdir, outfile=out,
+                                  stderr_exp=exec_not_followed("$PYTHON",
+                                                               "$WORKDIR/wrapped.out"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assert_complete(out)
-        meta = read_meta(out)
+        meta = support.read_meta(out)
         self.assertEqual((meta["python"], meta["exec"]), ("none", support.python()))
         self.assertIn("does not follow", proc.stderr)
         # Followed: the same pid, so the same file, now Python's own profile.
         os.unlink(out)
-        proc = launch(self.workdir, ["--time-unit=B", "--trace-children=yes",
-                                     "--pyheap-out-file=" + out], [wrapper, script])
+        proc = support.pyheap_run([wrapper, script], self.workdir, outfile=out,
+                                  tool_options=["--time-unit=B", "--trace-children=yes"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         rows = self.assert_complete(out)
-        meta = read_meta(out)
+        meta = support.read_meta(out)
         self.assertNotEqual(meta["python"], "none")
         self.assertNotIn("exec", meta)
         self.assertNotIn("does not follow", proc.stderr)
@@ -240,18 +219,23 @@ class RobustTest(support.ToolTestCase):
 
     # --- the interpreter changes its allocators -------------------------
 
+    def run_reinstalled(self, python_args=(), env=None):
+        """BIG_SCRIPT run with PYTHON_ARGS and ENV that make the interpreter
+        reinstall its allocators: the file says so and is complete; return
+        (file, its rows at exit, the list's buffer size, the list's row)."""
+        script = support.write_file(self.workdir, "prog.py", BIG_SCRIPT)
+        out = os.path.join(self.workdir, "reinstalled.out")
+        proc = support.pyheap_run([support.python()] + list(python_args) + [script],
+                                  self.workdir, outfile=out, env=env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(support.read_meta(out)["hooks"], "reinstalled")
+        rows = self.assert_complete(out)
+        return out, rows, self.facts()["big"], self.big_row(rows, BIG_SCRIPT)
+
     def test_pythonmalloc_malloc(self):
         """PYTHONMALLOC=malloc: hooks reinstalled, no pymalloc at all, the list at its line."""
-        script = self.write("prog.py", BIG_SCRIPT)
-        out = os.path.join(self.workdir, "pm.out")
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [support.python(), script],
-                      env=support.clean_env(PYTHONMALLOC="malloc"))
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(read_meta(out)["hooks"], "reinstalled")
-        rows = self.assert_complete(out)
-        big = self.facts()["big"]
-        row = self.big_row(rows, BIG_SCRIPT)
+        out, rows, big, row = self.run_reinstalled(
+            env=support.clean_env(PYTHONMALLOC="malloc"))
         # Every Python-domain request goes to malloc: python-large.  The
         # line also grows the module dict (a few hundred bytes).
         self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
@@ -265,15 +249,7 @@ class RobustTest(support.ToolTestCase):
 
     def test_dev_mode(self):
         """-X dev (debug hooks): hooks reinstalled, pymalloc still used, the list at its line."""
-        script = self.write("prog.py", BIG_SCRIPT)
-        out = os.path.join(self.workdir, "dev.out")
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=" + out],
-                      [support.python(), "-X", "dev", script])
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(read_meta(out)["hooks"], "reinstalled")
-        rows = self.assert_complete(out)
-        big = self.facts()["big"]
-        row = self.big_row(rows, BIG_SCRIPT)
+        _, rows, big, row = self.run_reinstalled(python_args=["-X", "dev"])
         # The debug hooks pad each block with a few words (once per
         # domain they pass through): allow 64 bytes, no more.
         self.assertGreaterEqual(row["by_class"]["python-large"], big, row)
@@ -285,23 +261,23 @@ class RobustTest(support.ToolTestCase):
 
     def test_pid_in_file_name(self):
         """%p in --pyheap-out-file expands to the pid of the profiled process."""
-        script = self.write("prog.py", BIG_SCRIPT)
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=run.%p.out"],
-                      [support.python(), script])
+        script = support.write_file(self.workdir, "prog.py", BIG_SCRIPT)
+        proc = support.run_tool([support.python(), script], self.workdir,
+                                ["--time-unit=B", "--pyheap-out-file=run.%p.out"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         pid = self.facts()["pid"]
         outs = sorted(f for f in os.listdir(self.workdir) if f.startswith("run."))
         self.assertEqual(outs, ["run.%d.out" % pid])
         path = os.path.join(self.workdir, outs[0])
-        self.assertEqual(read_meta(path)["pid"], str(pid))
+        self.assertEqual(support.read_meta(path)["pid"], str(pid))
         self.assert_complete(path)
 
     def test_fork(self):
         """A forking program: two complete files, the child's with its own allocation."""
-        script = self.write("prog.py", FORK_SCRIPT)
+        script = support.write_file(self.workdir, "prog.py", FORK_SCRIPT)
         lines = support.marker_lines(FORK_SCRIPT)
-        proc = launch(self.workdir, ["--time-unit=B", "--pyheap-out-file=out.%p"],
-                      [support.python(), script])
+        proc = support.run_tool([support.python(), script], self.workdir,
+                                ["--time-unit=B", "--pyheap-out-file=out.%p"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         parent, child = self.facts("parent.json"), self.facts("child.json")
         self.assertEqual(parent["status"], 0)
@@ -312,27 +288,24 @@ class RobustTest(support.ToolTestCase):
 
         ppath = os.path.join(self.workdir, "out.%d" % parent["pid"])
         cpath = os.path.join(self.workdir, "out.%d" % child["pid"])
-        self.assertEqual(read_meta(cpath)["ppid"], str(parent["pid"]))
-        self.assertEqual(read_meta(ppath)["pid"], str(parent["pid"]))
+        self.assertEqual(support.read_meta(cpath)["ppid"], str(parent["pid"]))
+        self.assertEqual(support.read_meta(ppath)["pid"], str(parent["pid"]))
 
         prows = self.assert_complete(ppath)
         crows = self.assert_complete(cpath)
         # The child left without finalising: its list is live at its exit;
         # the parent's list, inherited, is in the child's heap too.
-        crow = support.rows_at(crows, "prog.py", lines["child"])
-        self.assertEqual(len(crow), 1, crow)
-        self.assertEqual(crow[0]["by_class"]["python-large"], child["child_big"])
-        inherited = support.rows_at(crows, "prog.py", lines["parent"])
-        self.assertEqual(len(inherited), 1, inherited)
-        self.assertEqual(inherited[0]["by_class"]["python-large"], parent["parent_big"])
+        crow = self.one_row(crows, "prog.py", lines["child"])
+        self.assertEqual(crow["by_class"]["python-large"], child["child_big"])
+        inherited = self.one_row(crows, "prog.py", lines["parent"])
+        self.assertEqual(inherited["by_class"]["python-large"], parent["parent_big"])
         # The parent never ran the child's line.
         self.assertEqual(support.rows_at(prows, "prog.py", lines["child"]), [])
         for at in ("peak", "exit"):
             self.assertEqual(support.rows_at(support.viewer_json(ppath, at=at),
                                              "prog.py", lines["child"]), [])
-        prow = support.rows_at(prows, "prog.py", lines["parent"])
-        self.assertEqual(len(prow), 1, prow)
-        self.assertEqual(prow[0]["by_class"]["python-large"], parent["parent_big"])
+        prow = self.one_row(prows, "prog.py", lines["parent"])
+        self.assertEqual(prow["by_class"]["python-large"], parent["parent_big"])
 
     # --- determinism ------------------------------------------------------
 
@@ -340,14 +313,13 @@ class RobustTest(support.ToolTestCase):
         """Run the same script twice in the same directory, same names; return both files."""
         rundir = os.path.join(self.workdir, "run")
         os.mkdir(rundir)
-        with open(os.path.join(rundir, "prog.py"), "w") as f:
-            f.write(DETERMINISM_SCRIPT)
+        support.write_file(rundir, "prog.py", DETERMINISM_SCRIPT)
         copies = []
         for n in (1, 2):
             # The directory looks the same to both runs (Python lists it
             # when it imports): prog.py and the output file being written.
-            proc = launch(rundir, ["--time-unit=B", "--pyheap-out-file=pyheap.out"] + options,
-                          [support.python(), "prog.py"])
+            proc = support.run_tool([support.python(), "prog.py"], rundir,
+                                    ["--time-unit=B", "--pyheap-out-file=pyheap.out"] + options)
             self.assertEqual(proc.returncode, 0, proc.stderr)
             copy = os.path.join(self.workdir, "run%d.out" % n)
             shutil.move(os.path.join(rundir, "pyheap.out"), copy)

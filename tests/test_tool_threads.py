@@ -30,7 +30,6 @@
 # allocating thread holds no GIL, so only a stack walk that finds the
 # thread's own state (by OS thread id) names the right line.
 
-import json
 import os
 import re
 
@@ -119,14 +118,8 @@ class ThreadsTest(support.ToolTestCase):
     def test_two_threads(self):
         """Two interleaved workers: exact bytes on each worker's line, nothing elsewhere."""
         lines = support.marker_lines(SCRIPT)
+        res, facts = support.run_with_facts(self, SCRIPT, self.workdir)
         path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        facts_path = os.path.join(self.workdir, "facts.json")
-        res = support.pyheap_run([support.python(), path, facts_path], self.workdir)
-        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
-        with open(facts_path) as f:
-            facts = json.load(f)
         self.assertEqual(facts["alpha"]["count"], 12 * 250)
         self.assertEqual(facts["beta"]["count"], 12 * 40)
 
@@ -134,9 +127,7 @@ class ThreadsTest(support.ToolTestCase):
         for name, function, item_class in (("alpha", "worker_alpha", "pymalloc"),
                                            ("beta", "worker_beta", "python-large")):
             with self.subTest(thread=name):
-                found = support.rows_at(rows, "prog.py", lines[name])
-                self.assertEqual(len(found), 1, found)
-                row = found[0]
+                row = self.one_row(rows, "prog.py", lines[name])
                 self.assertEqual(row["function"], function, row)
                 fact = facts[name]
                 # The items are pymalloc (str) or python-large (bytes) as
@@ -152,12 +143,11 @@ class ThreadsTest(support.ToolTestCase):
         # GIL holder then): each is raw on its own thread's line.
         for name, function in (("alpha_raw", "worker_alpha"), ("beta_raw", "worker_beta")):
             with self.subTest(thread=name):
-                found = support.rows_at(rows, "prog.py", lines[name])
-                self.assertEqual(len(found), 1, found)
-                self.assertEqual(found[0]["function"], function)
+                row = self.one_row(rows, "prog.py", lines[name])
+                self.assertEqual(row["function"], function)
                 fact = facts[name.split("_")[0]]
                 self.assertEqual(fact["raw_count"], 12)
-                self.assertEqual(found[0]["by_class"]["raw"], fact["raw"], found[0])
+                self.assertEqual(row["by_class"]["raw"], fact["raw"], row)
 
         # Nothing of the workers' data lands on the main thread's lines
         # (but the two that make the workers' inputs).

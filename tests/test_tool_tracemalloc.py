@@ -133,9 +133,7 @@ class TracemallocTest(support.ToolTestCase):
 
     def test_top_lines_agree(self):
         """The top 10 lines by tracemalloc: pyheap's Python-domain bytes within 1%."""
-        path = os.path.join(self.workdir, "prog.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
+        path = support.write_file(self.workdir, "prog.py", SCRIPT)
         stats_path = os.path.join(self.workdir, "tracemalloc.json")
         env = support.clean_env()
         env["PYTHONPATH"] = os.path.join(support.SRCDIR, "pyheap")
@@ -147,8 +145,7 @@ class TracemallocTest(support.ToolTestCase):
         with open(stats_path) as f:
             stats = json.load(f)
 
-        res = support.pyheap_run([support.python(), path, "pyheap"], self.workdir)
-        self.assertEqual(res.returncode, 0, "pyheap run failed:\n" + res.stderr[-3000:])
+        res = support.run_python_script(self, SCRIPT, self.workdir, args=["pyheap"])
         rows = support.viewer_json(res.outfile, at="label")
 
         # pyheap's rows are per (location, function); tracemalloc's per

@@ -5,13 +5,15 @@
 #   profiled interpreter's python3.X-config --embed) calls Py_Initialize
 #   and runs a script: the script's lines get Python stacks and classes as
 #   in `python3 script.py`, the C program's own malloc is raw.
-# - An interpreter pyheap does not know (older than 3.11; pyenv's 3.10 or
-#   3.9 when this machine has them, or $PYHEAP_TEST_OLD_PYTHONS): one
-#   warning line, the run completes, blocks are still classed by allocator
-#   and named by native frames.
-# - A free-threaded build ($PYHEAP_TEST_FT_PYTHONS, or python3.13t..3.16t
-#   on PATH): refused with one line, native frames only, no crash.  No
-#   Debian suite ships one, so this is skipped unless one is given.
+# - An interpreter pyheap does not know (older than 3.11:
+#   $PYHEAP_TEST_OLD_PYTHONS, else python3.10 and python3.9 found on PATH or
+#   among pyenv's versions, `pyenv root`/versions/3.10.*): one warning line,
+#   the run completes, blocks are still classed by allocator and named by
+#   native frames.
+# - A free-threaded build ($PYHEAP_TEST_FT_PYTHONS, else python3.13t..3.16t
+#   on PATH or among pyenv's versions): refused with one line, native
+#   frames only, no crash.  No Debian suite ships one, so this is skipped
+#   unless one is given.
 
 import glob
 import json
@@ -19,7 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import sysconfig
 
 import support
 
@@ -47,29 +48,40 @@ with open(os.path.join(os.path.dirname(__file__), "facts.json"), "w") as f:
 WARNING = re.compile(r"^==\d+== pyheap: warning: (.*)$")
 
 
-def read_meta(path):
-    with open(path) as f:
-        return dict(ln.rstrip("\n").split(" ", 2)[1:] for ln in f if ln.startswith("meta "))
-
-
 def python_config(python):
     """The python3.X-config beside PYTHON, or None."""
-    out = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                         stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
-    path = os.path.join(os.path.dirname(python), "python%s-config" % out.strip())
+    path = os.path.join(os.path.dirname(python),
+                        "python%d.%d-config" % support.python_version(python)[:2])
     return path if os.access(path, os.X_OK) else None
 
 
-def interpreters(env_var, patterns):
-    """Interpreters named in $ENV_VAR (colon-separated), else found by PATTERNS."""
+def pyenv_versions():
+    """pyenv's versions directory (`pyenv root`/versions), if pyenv is here."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    proc = subprocess.run([pyenv, "root"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, universal_newlines=True)
+    root = proc.stdout.strip() if proc.returncode == 0 else ""
+    return os.path.join(root, "versions") if root else None
+
+
+def interpreters(env_var, names):
+    """Interpreters named in $ENV_VAR (colon-separated), else the commands
+    NAMES (python3.X or python3.Xt) found on PATH or among pyenv's versions."""
     if os.environ.get(env_var):
         return [p for p in os.environ[env_var].split(":") if p]
+    versions = pyenv_versions()
     found = []
-    for pattern in patterns:
-        if os.path.isabs(pattern):
-            candidates = sorted(glob.glob(pattern))
-        else:
-            candidates = [shutil.which(pattern)] if shutil.which(pattern) else []
+    for name in names:
+        candidates = [shutil.which(name)] if shutil.which(name) else []
+        if versions:
+            # pyenv names a free-threaded 3.13 install 3.13.0t, its
+            # binary python3.13t; a plain one 3.13.0, python3.13.
+            minor = name[len("python"):].rstrip("t")
+            suffix = "t" if name.endswith("t") else ""
+            candidates += sorted(glob.glob(os.path.join(
+                versions, "%s.*%s" % (minor, suffix), "bin", name)))
         for exe in candidates:
             # The real binary (a pyenv shim is a shell script, and may
             # not even run the version it is named after).
@@ -102,13 +114,11 @@ class EmbedTest(support.ToolTestCase):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                universal_newlines=True)
         self.assertEqual(build.returncode, 0, build.stdout)
-        path = os.path.join(self.workdir, "script.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
+        path = support.write_file(self.workdir, "script.py", SCRIPT)
         res = support.pyheap_run([exe, path], self.workdir)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         self.assertNotIn("warning", res.stderr)
-        meta = read_meta(res.outfile)
+        meta = support.read_meta(res.outfile)
         version = subprocess.run([support.python(), "-c",
                                   "import platform; print(platform.python_version())"],
                                  stdout=subprocess.PIPE, universal_newlines=True,
@@ -124,15 +134,13 @@ class EmbedTest(support.ToolTestCase):
         self.assertEqual(sum(r["by_class"]["python-large"] for r in big), facts["big"], big)
         self.assertEqual(sum(r["by_class"]["raw"] for r in big), 0, big)
         self.assertEqual([r["function"] for r in big], ["build"], big)
-        words = support.rows_at(rows, "script.py", lines["words"])
-        self.assertEqual(len(words), 1, words)
-        self.assertGreaterEqual(words[0]["blocks"], 3000)
-        self.assertGreater(words[0]["by_class"]["pymalloc"], 0)
-        self.assertEqual(words[0]["by_class"]["raw"], 0)
+        words = self.one_row(rows, "script.py", lines["words"])
+        self.assertGreaterEqual(words["blocks"], 3000)
+        self.assertGreater(words["by_class"]["pymalloc"], 0)
+        self.assertEqual(words["by_class"]["raw"], 0)
         # The C program's own block, allocated before Py_Initialize and
         # freed after Py_FinalizeEx: live at exit, raw, named by C frame.
-        with open(source) as f:
-            native_line = support.marker_lines(f.read())["native"]
+        native_line = support.marker_lines_of(source)["native"]
         native = support.rows_at(support.viewer_json(res.outfile, at="exit", by="line"),
                                  "embed.c", native_line)
         self.assertEqual([(r["bytes"], r["blocks"], r["by_class"]["raw"]) for r in native],
@@ -142,11 +150,13 @@ class EmbedTest(support.ToolTestCase):
 class UnsupportedInterpreterTest(support.ToolTestCase):
     """Interpreters pyheap cannot read: one warning, native frames, no crash."""
 
-    def check_native_only(self, python, expect):
-        path = os.path.join(self.workdir, "script.py")
-        with open(path, "w") as f:
-            f.write(SCRIPT)
-        res = support.pyheap_run([python, path], self.workdir)
+    def check_native_only(self, python, expect, why):
+        """Run SCRIPT with PYTHON: the one warning says WHY (and matches
+        EXPECT), then the profile has native frames only."""
+        path = support.write_file(self.workdir, "script.py", SCRIPT)
+        res = support.pyheap_run(
+            [python, path], self.workdir,
+            stderr_exp="==PID== pyheap: warning: %s: profiling native frames only\n" % why)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
         # -q: the warning is the only thing Valgrind prints.
         lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
@@ -156,7 +166,7 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         what, _, then = m.group(1).rpartition(": ")
         self.assertRegex(what, expect)
         self.assertEqual(then, "profiling native frames only", lines[0])
-        meta = read_meta(res.outfile)
+        meta = support.read_meta(res.outfile)
         self.assertTrue(meta["python"].startswith("unsupported"), meta)
         # The peak (the script's last line) holds everything it made.  No
         # Python frame anywhere; the blocks are named after C functions of
@@ -170,22 +180,25 @@ class UnsupportedInterpreterTest(support.ToolTestCase):
         self.assertGreater(total["pymalloc"], 3000 * 16)
 
     def test_older_than_3_11(self):
-        pythons = interpreters("PYHEAP_TEST_OLD_PYTHONS",
-                               ["/root/.pyenv/versions/3.10.*/bin/python3.10",
-                                "/root/.pyenv/versions/3.9.*/bin/python3.9",
-                                "/usr/bin/python3.10", "/usr/bin/python3.9"])
+        pythons = interpreters("PYHEAP_TEST_OLD_PYTHONS", ["python3.10", "python3.9"])
         if not pythons:
-            self.skipTest("no Python 3.9 or 3.10 here ($PYHEAP_TEST_OLD_PYTHONS)")
+            self.skipTest("no Python 3.9 or 3.10 on PATH or in pyenv: set "
+                          "PYHEAP_TEST_OLD_PYTHONS=/path/to/python3.10[:...]")
         for python in pythons:
             with self.subTest(python=python):
-                self.check_native_only(python, r"^this Python is older than 3\.11 and not supported$")
+                self.check_native_only(
+                    python, r"^this Python is older than 3\.11 and not supported$",
+                    "this Python is older than 3.11 and not supported")
 
     def test_free_threaded(self):
         pythons = interpreters("PYHEAP_TEST_FT_PYTHONS",
                                ["python3.13t", "python3.14t", "python3.15t", "python3.16t"])
         if not pythons:
-            self.skipTest("no free-threaded Python here ($PYHEAP_TEST_FT_PYTHONS)")
+            self.skipTest("no free-threaded Python (python3.13t..3.16t) on PATH or in "
+                          "pyenv: set PYHEAP_TEST_FT_PYTHONS=/path/to/python3.13t[:...]")
         for python in pythons:
             with self.subTest(python=python):
                 self.check_native_only(
-                    python, r"^Python 3\.\d+\.\d+: a free-threaded \(no GIL\) build$")
+                    python, r"^Python 3\.\d+\.\d+: a free-threaded \(no GIL\) build$",
+                    "Python %d.%d.%d: a free-threaded (no GIL) build"
+                    % support.python_version(python))
