@@ -153,6 +153,7 @@ class ToolTestCase(unittest.TestCase):
 # apart from the tool's helpers above) so that no test module imports
 # another.  Their imports are here too, with the section.
 
+import ast  # noqa: E402
 import contextlib  # noqa: E402
 import glob  # noqa: E402
 import importlib  # noqa: E402
@@ -634,3 +635,28 @@ def viewer_package_files():
                 found.append(os.path.relpath(os.path.join(directory, name),
                                              VIEWER_PACKAGE))
     return sorted(found)
+
+
+def python_code_sizes(path):
+    """(lines, functions) of a Python source file: its number of lines,
+    and (lines, qualified name, first line) of every function and method,
+    nested ones included, biggest first."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    functions = []
+
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                  ast.ClassDef)):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    functions.append((child.end_lineno - child.lineno + 1,
+                                      name, child.lineno))
+                walk(child, name + ".")
+            else:
+                walk(child, prefix)
+
+    walk(ast.parse(source, path), "")
+    functions.sort(key=lambda f: (-f[0], f[1]))
+    return source.count("\n"), functions

@@ -146,6 +146,7 @@ RULE = "-" * 80
 # columns a table names) and two spaces apart.  What follows the cells (a
 # location, a snapshot's kinds) is the caller's.
 
+
 def column_widths(rows):
     """The width of each column of `rows` (lists of cells, all as long as
     the first): its widest cell."""

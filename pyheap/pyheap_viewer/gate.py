@@ -429,8 +429,8 @@ def _total_limit(result, view, snap, by, what):
         if top is not None:
             result.offenders.append(top)
     else:
-        result.message = "%s is %s B, within %s" % (what, num(result.value),
-                                                   result.limit_text)
+        result.message = "%s is %s B, within %s" % (
+            what, num(result.value), result.limit_text)
     return top
 
 

@@ -156,8 +156,8 @@ def _group_types(profile, snap, top):
     if snap is None or snap.typed is None or snap.kind not in ("exit", "user",
                                                                "region"):
         raise InputError(profile.path, None,
-                         "snapshot %s has no object types: only exit, user and "
-                         "region snapshots record them (--by=type)"
+                         "snapshot %s has no object types: only exit, user "
+                         "and region snapshots record them (--by=type)"
                          % (snap.n if snap is not None else "?"))
     sums = {}   # type name -> [bytes, blocks, raw, pymalloc, large, sites]
     for kid, cls, name, nbytes, nblocks in snap.typed:
@@ -347,4 +347,3 @@ class GroupKey:
         if self.by == "file" or self.by in ("module", "package"):
             function = ""
         return location, function, sort_key, frame
-

@@ -143,7 +143,6 @@ def _subsample(indexes, limit):
     return [indexes[j * (n - 1) // (limit - 1)] for j in range(limit)]
 
 
-
 class SiteTrend:
     """One group's series and its measures (see the essay above)."""
 
@@ -385,4 +384,3 @@ def fill_stacks(profile, grouping, trends, points):
                 trend.kid = biggest_stack(profile, grouping, trend.key,
                                           points)
                 trend.stack = stack_names(profile, trend.kid)
-

@@ -441,4 +441,3 @@ exit status:
      together, a bad configuration file); one line on stderr
   3  --check: a limit was crossed (--error-exitcode=N changes it)
 """
-

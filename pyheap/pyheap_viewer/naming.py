@@ -315,4 +315,3 @@ def _dotted(parts):
     if len(parts) > 1 and parts[-1] == "__init__":
         parts.pop()
     return ".".join(p for p in parts if p)
-

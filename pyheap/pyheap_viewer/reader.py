@@ -162,7 +162,8 @@ def _check_field(kind, raw, where, counts):
     if kind == "D":
         if raw.decode("utf-8", "replace") not in SNAPSHOT_KINDS:
             raise BadRecord("%s: unknown snapshot kind %s (expected %s)"
-                            % (where, show_field(raw), ", ".join(SNAPSHOT_KINDS)))
+                            % (where, show_field(raw),
+                               ", ".join(SNAPSHOT_KINDS)))
         return
     if kind == "X":
         if not (raw[:2] == b"0x" and len(raw) > 2 and _is_hex(raw[2:])):
@@ -560,7 +561,8 @@ class _Reader:
                         raise BadRecord("'c' record: class %s, expected %s "
                                         "(the order is raw, pymalloc, "
                                         "python-large)"
-                                        % (show_field(parts[1]), show_field(expected)))
+                                        % (show_field(parts[1]),
+                                           show_field(expected)))
                     snap.classes.append((int(parts[2]), int(parts[3])))
                     snap_state += 1
                     continue

@@ -261,7 +261,7 @@ def export_json(view):
                      snap.get("births", [])):
             used.update(site["stack"])
     return json_lines(_export_json_head(profile, samples, totals, used) +
-                       [("snapshots", snapshots)])
+                      [("snapshots", snapshots)])
 
 
 def _snapshot_json(view, snap, sites=True):

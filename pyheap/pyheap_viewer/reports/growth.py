@@ -87,8 +87,8 @@ def _growth_text(profile, options, trends, shown, points):
     source = SourceLines(enabled=not options.no_source)
     out = [RULE]
     n_growing = sum(1 for t in trends if t.growing)
-    out.append("Growth report:      %s (--by=%s)" % (escape(profile.path),
-                                                    by))
+    out.append("Growth report:      %s (--by=%s)"
+               % (escape(profile.path), by))
     out.append("Points:             %s snapshots with sites, time %s to %s "
                "(%s)" % (num(len(points)), num(points[0].time),
                          num(points[-1].time),
@@ -141,7 +141,7 @@ def _growing_details(shown, by, factor, rate_text):
             continue
         out.append("")
         out.append("#%d %s" % (i, site_label(t.location, t.function, by,
-                                              t.frame, None)))
+                                             t.frame, None)))
         out.append("    live bytes: %s B first, %s B at the end (%s of the "
                    "heap), max %s B" % (num(t.first), num(t.last),
                                         pct(t.end_share, 1), num(t.max)))

@@ -68,8 +68,8 @@ def _leaks_text(profile, options, rows, shown, facts):
     source = SourceLines(enabled=not options.no_source)
     iters = facts["iterations"]
     out = [RULE]
-    out.append("Leak report:        %s (--by=%s)" % (escape(profile.path),
-                                                    by))
+    out.append("Leak report:        %s (--by=%s)"
+               % (escape(profile.path), by))
     out.append("Marks:              %s (label %s), mark window %d%s"
                % (num(facts["marks"]), quote(facts["label"] or ""),
                   facts["window"],
@@ -82,8 +82,8 @@ def _leaks_text(profile, options, rows, shown, facts):
                                facts["warmup"]))
     else:
         out.append("Iterations counted: none (not enough marks after "
-                   "--warmup=%d with --leak-lag=%d)" % (facts["warmup"],
-                                                       lag))
+                   "--warmup=%d with --leak-lag=%d)"
+                   % (facts["warmup"], lag))
     out.append("Left (mean):        bytes allocated during an iteration "
                "and still live %s"
                % ("at its end" if lag == 0 else
@@ -116,7 +116,7 @@ def _leaks_text(profile, options, rows, shown, facts):
             continue
         out.append("")
         out.append("#%d %s" % (i, site_label(r.location, r.function, by,
-                                              r.frame, None)))
+                                             r.frame, None)))
         if r.dominant_type is not None:
             out.append("    type:  %s" % type_text(r.dominant_type))
         for j, (loc, fn) in enumerate(r.stack):
