@@ -22,8 +22,8 @@ import fnmatch
 import os
 
 from .errors import ConfigError, InputError, SelectionError, UsageError
-from .formatting import escape, num, parse_size, parse_tolerance, pct, plural
-from .formatting import fnum, quote, tolerance_text
+from .formatting import (escape, fnum, num, parse_size, parse_tolerance, pct,
+                         plural, quote, tolerance_text)
 from .grouping import BY_KEYS, NAME_ONLY, GroupKey, group_sites
 from .growth import (DEFAULT_MIN_TAU, DEFAULT_WARMUP, biggest_stack,
                      fill_stacks, growth_trends, is_free_lists,
@@ -35,13 +35,6 @@ from .reader import show_field
 
 CHECK_EXIT_CODE = 3
 DEFAULT_TOLERANCE = "10%"
-
-
-def _allowed(recorded, tolerance):
-    how, value = tolerance
-    if how == "pct":
-        return int(recorded * (1.0 + value))
-    return recorded + value
 
 
 # The limits, by their key (the option is --KEY, the config file key KEY or
@@ -434,6 +427,15 @@ def _total_limit(result, view, snap, by, what):
     return top
 
 
+def _allowed(recorded, tolerance):
+    """What a baseline entry of `recorded` bytes allows, with the
+    tolerance (parse_tolerance())."""
+    how, value = tolerance
+    if how == "pct":
+        return int(recorded * (1.0 + value))
+    return recorded + value
+
+
 def _site_limit(result, rows, baseline, tolerance, what):
     """rows: [(location, function, value, stack, detail)], biggest first."""
     worst = None
@@ -650,8 +652,8 @@ def _growth_limit(r, view, settings):
 
 
 def baseline_text(profile, results, by, tolerance):
-    """--gen-baseline: one entry per site over a per-site limit; return
-    (the file's text, the number of entries)."""
+    """--gen-baseline: the baseline file, one entry per site over a
+    per-site limit."""
     out = ["# pyheap baseline: known growth accepted by pyheap_print "
            "--check --baseline=FILE",
            "# written by pyheap_print --gen-baseline from %s (--by=%s)"
@@ -683,7 +685,7 @@ def baseline_text(profile, results, by, tolerance):
             out.append("")
     if not n:
         out.append("# (no site was over a per-site limit)")
-    return "\n".join(out) + "\n", n
+    return "\n".join(out) + "\n"
 
 
 def _portable(location):

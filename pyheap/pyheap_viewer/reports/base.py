@@ -53,11 +53,6 @@ class Inputs:
     def __init__(self, options):
         self.options = options
 
-    @property
-    def path(self):
-        """The (first) file."""
-        return self.options.file
-
     def read(self, sites=None, totals=False, path=None):
         """A View of `path` (default: the first file)."""
         options = self.options

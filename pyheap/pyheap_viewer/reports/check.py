@@ -30,9 +30,9 @@ class CheckReport(Report):
         code = spec.settings.get("error-exitcode", CHECK_EXIT_CODE)
         status = code if n_failed else 0
         if options.gen_baseline:
-            text, _ = baseline_text(profile, results, settings.by,
-                                    settings.tolerance)
-            write_file(options.gen_baseline, text)
+            write_file(options.gen_baseline,
+                       baseline_text(profile, results, settings.by,
+                                     settings.tolerance))
         if options.junit_xml:
             write_file(options.junit_xml, junit_xml(profile, results))
         out.write(check_summary(profile, spec, results, settings, status,
