@@ -27,36 +27,18 @@
 # names, for each test over its limit, the stack that left the most.
 # Outside pyheap the markers are accepted and nothing is measured.
 #
-# Sizes follow pyheap_print's rule: a number and an optional unit, KB, MB,
-# GB, TB, PB in powers of 1000, KiB, MiB, ... in powers of 1024, with or
-# without a space, any case ("64 KB" is 64,000 bytes; pytest-memray reads
-# it as 65,536).
+# Sizes are pyheap_print's: parse_size() is the viewer's own (the package
+# pyheap_viewer lives beside this module, in the source tree and once
+# installed): a number and an optional unit, KB, MB, GB, TB, PB in powers
+# of 1000, KiB, MiB, ... in powers of 1024, with or without a space, any
+# case ("64 KB" is 64,000 bytes; pytest-memray reads it as 65,536).
 
 import re
 
 import pytest
 
 import pyheap
-
-_UNITS = {"": 1, "b": 1,
-          "k": 1000, "kb": 1000, "m": 1000 ** 2, "mb": 1000 ** 2,
-          "g": 1000 ** 3, "gb": 1000 ** 3, "t": 1000 ** 4, "tb": 1000 ** 4,
-          "p": 1000 ** 5, "pb": 1000 ** 5,
-          "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "tib": 1024 ** 4,
-          "pib": 1024 ** 5}
-_SIZE_RE = re.compile(r"\s*\+?((?:[0-9]+(?:\.[0-9]*)?)|(?:\.[0-9]+))"
-                      r"\s*([A-Za-z]*)\s*$")
-
-
-def parse_size(text):
-    """Parse "1.5 MB", "512KiB", "100" (bytes) or an int into bytes."""
-    if isinstance(text, int) and not isinstance(text, bool) and text >= 0:
-        return text
-    m = _SIZE_RE.match(str(text))
-    if isinstance(text, bool) or not m or m.group(2).lower() not in _UNITS:
-        raise ValueError("not a size: %r (use e.g. '64 KB', '1.5 MiB')"
-                         % (text,))
-    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+from pyheap_viewer.formatting import parse_size
 
 
 def _fmt(n):

@@ -354,3 +354,519 @@ class ToolTestCase(unittest.TestCase):
         self.assertEqual(len(found), 1, "%s:%d: expected one row, got %r"
                          % (path_suffix, line, found))
         return found[0]
+
+# ===========================================================================
+# The viewer: pyheap_print and its package, pyheap/pyheap_viewer
+# ===========================================================================
+#
+# Helpers of tests/test_viewer*.py and tests/test_gate.py, kept here (and
+# apart from the tool's helpers above) so that no test module imports
+# another.  Their imports are here too, with the section.
+
+import ast  # noqa: E402
+import contextlib  # noqa: E402
+import glob  # noqa: E402
+import importlib  # noqa: E402
+import io  # noqa: E402
+import random  # noqa: E402
+
+VIEWER_DATA = os.path.join(SRCDIR, "tests", "data", "viewer")
+LEAKHUNT_DATA = os.path.join(SRCDIR, "tests", "data", "leakhunt")
+# PYHEAP_REGEN=1 rewrites the golden outputs (*.expected): then review
+# `git diff tests/data`.
+REGEN = bool(os.environ.get("PYHEAP_REGEN"))
+CLASS_KEYS = ["raw", "pymalloc", "python-large"]
+
+# The real runs of tests/data/viewer/ (regen.sh there).
+REAL = "realapp.out"
+OLD = "diffapp-old.out"
+NEW = "diffapp-new.out"
+
+
+def viewer_module(name):
+    """The module pyheap_viewer.NAME of the source tree, imported."""
+    parent = os.path.join(SRCDIR, "pyheap")
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    return importlib.import_module("pyheap_viewer." + name)
+
+
+def run_viewer(args, cwd=VIEWER_DATA, env_extra=None):
+    """Run the viewer as a program, any internal error a traceback
+    (PYHEAP_PRINT_DEBUG=1); return (status, stdout, stderr) as bytes."""
+    env = dict(os.environ)
+    env["PYHEAP_PRINT_DEBUG"] = "1"
+    env.pop("PYTHONWARNINGS", None)
+    if env_extra:
+        env.update(env_extra)
+    proc = subprocess.run([sys.executable, VIEWER] + list(args), cwd=cwd,
+                          env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_viewer_text(args, cwd=None, python=None):
+    """Run the viewer as a user would (no PYHEAP_PRINT_DEBUG), with
+    `python` (default: this interpreter); return the CompletedProcess,
+    its output as text."""
+    return subprocess.run([python or sys.executable, VIEWER] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, cwd=cwd,
+                          env=dict(os.environ, PYHEAP_PRINT_DEBUG=""))
+
+
+def run_in_process(args):
+    """Run the viewer's main() in this process, any internal error raised
+    (PYHEAP_PRINT_DEBUG=1); return (status, stdout, stderr) as bytes."""
+    main = viewer_module("cli").main
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    status = 0
+    old = os.environ.get("PYHEAP_PRINT_DEBUG")
+    os.environ["PYHEAP_PRINT_DEBUG"] = "1"   # internal errors raise
+    try:
+        with contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            try:
+                main(args)
+            except SystemExit as exc:
+                status = exc.code
+    finally:
+        if old is None:
+            del os.environ["PYHEAP_PRINT_DEBUG"]
+        else:
+            os.environ["PYHEAP_PRINT_DEBUG"] = old
+    out.flush()
+    err.flush()
+    return status, out.buffer.getvalue(), err.buffer.getvalue()
+
+
+def read_viewer_data(name):
+    with open(os.path.join(VIEWER_DATA, name), "rb") as f:
+        return f.read()
+
+
+def assert_golden(test, directory, name, text):
+    """`text` is the golden output DIRECTORY/NAME, byte for byte."""
+    path = os.path.join(directory, name)
+    if REGEN:
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    with open(path, encoding="utf-8", newline="") as f:
+        expected = f.read()
+    test.assertEqual(text, expected, "output differs from " + name)
+
+
+def json_row(location, function, nbytes, blocks, raw=0, pymalloc=0,
+             large=0):
+    """A row of --format=json as the contract defines it."""
+    return {"location": location, "function": function, "bytes": nbytes,
+            "blocks": blocks, "by_class": {"raw": raw, "pymalloc": pymalloc,
+                                           "python-large": large}}
+
+
+_JSON_CACHE = {}
+
+
+def cached_json(*args):
+    """The viewer's JSON output for `args` in tests/data/viewer (parsed),
+    computed once."""
+    key = ("json",) + args
+    if key not in _JSON_CACHE:
+        status, out, err = run_viewer(list(args))
+        if status != 0 or err:
+            raise AssertionError("viewer failed: %r: %s" % (args, err))
+        _JSON_CACHE[key] = json.loads(out.decode("utf-8"))
+    return _JSON_CACHE[key]
+
+
+def snapshot_classes(path, n):
+    """{class: (bytes, blocks)} of the `c` lines of snapshot `n` of a
+    file of tests/data/viewer."""
+    with open(os.path.join(VIEWER_DATA, path), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("snapshot %d " % n):
+            out = {}
+            for c in lines[i + 1:i + 4]:
+                _, name, nbytes, nblocks = c.split()
+                out[name] = (int(nbytes), int(nblocks))
+            return out
+    raise AssertionError("no snapshot %d in %s" % (n, path))
+
+
+def damaged_copies(good, n_cases, seed):
+    """(name, kind, data) for `n_cases` seeded damages of the file
+    contents `good`: bytes flipped to anything, a tricky byte, one bit
+    flipped, a truncation, lines dropped, repeated or swapped."""
+    rnd = random.Random(seed)
+    tricky = b" \n-0x_+\\9\t\x00\xff#"
+    lines = good.split(b"\n")[:-1]
+    for i in range(n_cases):
+        kind = i % 5
+        data = bytearray(good)
+        if kind == 0:           # flip 1 to 4 bytes to anything
+            for _ in range(rnd.randint(1, 4)):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+        elif kind == 1:         # a tricky byte
+            data[rnd.randrange(len(data))] = rnd.choice(tricky)
+        elif kind == 2:         # flip one bit
+            pos = rnd.randrange(len(data))
+            data[pos] ^= 1 << rnd.randrange(8)
+        elif kind == 3:         # truncate
+            data = data[:rnd.randrange(len(data))]
+        else:                   # drop, repeat or swap lines
+            copy = list(lines)
+            j = rnd.randrange(len(copy))
+            how = rnd.randrange(3)
+            if how == 0:
+                del copy[j]
+            elif how == 1:
+                copy.insert(j, copy[j])
+            else:
+                k = rnd.randrange(len(copy))
+                copy[j], copy[k] = copy[k], copy[j]
+            data = bytearray(b"\n".join(copy) + b"\n")
+        yield "case %d (kind %d)" % (i, kind), kind, bytes(data)
+
+
+def typed_region_file(tmp, extra_exit=b""):
+    """basic.out with the records of the draft format in
+    docs/file-format.md: `y` records (live Python blocks by type) in the
+    exit snapshot and a `region` snapshot at sample 7, whose `b` records
+    are the blocks allocated inside the region.  Returns its path."""
+    with open(os.path.join(VIEWER_DATA, "basic.out"), "rb") as f:
+        lines = f.read().split(b"\n")[:-1]
+    out = []
+    for line in lines:
+        if line.startswith(b"end-of-file "):
+            break
+        if line == b"snapshot 8 15000000 user after load":
+            out.extend([
+                b"snapshot 7 12000000 region load-config",
+                b"c raw 100000 20", b"c pymalloc 100000 800",
+                b"c python-large 2800000 80",
+                b"a 2 2097152 100000 100000 32768",
+                b"b 3 python-large 2000000 1",
+                b"b 2 pymalloc 3000 30",
+                b"y 3 python-large 19 2000000 1",
+                b"y 2 pymalloc 20 2000 20",
+                b"y 2 pymalloc -1 1000 10",
+                b"end-snapshot"])
+        out.append(line)
+        if line == b"s 18 /lib64/ld-linux-x86-64.so.2":
+            out.extend([b"s 19 bytes", b"s 20 tuple"])
+        if line == b"b -1 raw 4096 2" and out[-8].startswith(
+                b"snapshot 9 "):
+            out.extend([b"y 4 python-large 19 1048576 1"])
+            out.extend(extra_exit.split(b"\n") if extra_exit else [])
+    data = b"\n".join(out) + b"\n"
+    data += b"end-of-file %d\n" % (len(out))
+    path = os.path.join(tmp, "typed.out")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+class ViewerTestCase(unittest.TestCase):
+    """A test of the viewer on the files of tests/data/viewer."""
+
+    maxDiff = None
+
+    def setUp(self):
+        self.assertTrue(os.path.isfile(VIEWER), VIEWER)
+
+    def view(self, *args, **kwargs):
+        """Run successfully; return stdout as str."""
+        status, out, err = run_viewer(args, **kwargs)
+        self.assertEqual(err.decode("utf-8", "replace"), "")
+        self.assertEqual(status, 0)
+        return out.decode("utf-8")
+
+    def json(self, *args):
+        text = self.view("--format=json", *args)
+        return json.loads(text)
+
+    def assert_error(self, args, status, *fragments, **kwargs):
+        """Fail with `status`, nothing on stdout, one line on stderr that
+        holds every fragment; return that line."""
+        code, out, err = run_viewer(args, **kwargs)
+        text = err.decode("utf-8")
+        self.assertNotIn("Traceback", text)
+        self.assertEqual(code, status, text)
+        self.assertEqual(out, b"")
+        self.assertTrue(text.endswith("\n"), repr(text))
+        self.assertEqual(text.count("\n"), 1, repr(text))
+        self.assertTrue(text.startswith("pyheap_print: error: "), text)
+        for fragment in fragments:
+            self.assertIn(fragment, text)
+        return text.rstrip("\n")
+
+    def assert_golden(self, name, text):
+        assert_golden(self, VIEWER_DATA, name, text)
+
+
+# -- a generated batch job with known figures (--growth, --leaks, --check) --
+#
+# build_profile() writes a valid pyheap output file for a made-up batch job
+# (app.py) whose figures are known exactly:
+#
+#   k2  app.py:10 process   the leak: LEAK_B (100,000 B, pymalloc, type
+#                           Record) per iteration, never freed
+#   k3  app.py:14 cache_get a cache: CACHE_B (10,000 B, type str) per
+#                           iteration; bounded=True: it holds at most
+#                           CACHE_ITERS iterations' entries (a plateau),
+#                           bounded=False: it keeps all (a leak too)
+#   k4  app.py:12 process   temporary work: allocated and freed inside each
+#                           iteration, live only at the mid-iteration
+#                           snapshots, with varying sizes (noise)
+#   k5  app.py:16 native    RAW_B (4,096 B, raw) per iteration, never freed
+#   k1  app.py:20 main      start-up: 500,000 B allocated in iteration 1
+#
+# Iteration k runs from time (k-1)*STEP to k*STEP: a detailed snapshot in
+# its middle and, with marks=True, a mark snapshot at its end
+# (mark_window WINDOW, `m` records of the last WINDOW birth iterations);
+# then the peak and the exit snapshot (`y` records and, with marks, `m`
+# records for every birth iteration).  thin=SET drops the `b` records of
+# those marks, as --max-mark-snapshots does.
+
+STEP = 1000000
+LEAK_B = 100000
+CACHE_B = 10000
+CACHE_ITERS = 3
+RAW_B = 4096
+START_B = 500000
+WINDOW = 4
+NOISE = (20000, 5000, 45000, 0, 30000, 12000, 41000, 8000, 26000, 3000,
+         37000, 15000, 22000, 44000, 1000, 33000)
+
+# kid -> (parent, frame index); frames: (line, function)
+FRAMES = [(30, "<module>"), (20, "main"), (10, "process"),
+          (14, "cache_get"), (12, "process"), (16, "native")]
+STACKS = [(-1, 0), (0, 1), (1, 2), (1, 3), (1, 4), (1, 5)]
+CLASS_OF = {1: "pymalloc", 2: "pymalloc", 3: "pymalloc", 4: "pymalloc",
+            5: "raw"}
+TYPE_OF = {1: "dict", 2: "Record", 3: "str", 4: "list"}
+
+
+def births_at(k, iters, bounded):
+    """{(kid, birth): bytes} live at the end of iteration k (k <= iters)
+    or at exit (k = iters + 1, after half an iteration more)."""
+    out = {(1, 1): START_B}
+    for j in range(1, k + 1):
+        if j == iters + 1:
+            out[(2, j)] = LEAK_B // 2
+            continue
+        out[(2, j)] = LEAK_B
+        out[(5, j)] = RAW_B
+        if not bounded or j > min(k, iters) - CACHE_ITERS:
+            out[(3, j)] = CACHE_B
+    return out
+
+
+def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
+                  label="batch", regions=()):
+    strings = ["app.py", "<module>", "main", "process", "cache_get",
+               "native", "Record", "str", "dict", "list"]
+    sid = {s: i for i, s in enumerate(strings)}
+    lines = ["pyheap-out 1",
+             "meta cmd python3 app.py",
+             "meta pid 4242", "meta pyheap 0.1.0", "meta valgrind 3.19.0",
+             "meta options --time-unit=B", "meta time_unit B",
+             "meta depth 30", "meta native no", "meta python 3.11.2",
+             "meta hooks installed"]
+    if marks:
+        lines += ["meta marks %d" % iters, "meta mark_window %d" % WINDOW]
+    lines += ["s %d %s" % (i, s) for i, s in enumerate(strings)]
+    lines += ["f %d py 0 %d %d" % (i, line, sid[fn])
+              for i, (line, fn) in enumerate(FRAMES)]
+    lines += ["k %d %d %d" % (i, parent, fid)
+              for i, (parent, fid) in enumerate(STACKS)]
+    snaps = []      # (time, kind, label, {kid: bytes}, births or None)
+    for k in range(1, iters + 1):
+        live = births_at(k, iters, bounded)
+        mid = births_at(k - 1, iters, bounded) if k > 1 else {}
+        sites = {}
+        for (kid, _), nbytes in mid.items():
+            sites[kid] = sites.get(kid, 0) + nbytes
+        sites[1] = START_B
+        noise = NOISE[k % len(NOISE)]
+        if noise:
+            sites[4] = noise
+        snaps.append(((k - 1) * STEP + STEP // 2, "detailed", None, sites,
+                      None, True))
+        if k <= len(regions):
+            # A region closed at 3/4 of the iteration, which left
+            # regions[k-1][1] bytes at the leak's line.
+            name, left = regions[k - 1]
+            snaps.append(((k - 1) * STEP + 3 * STEP // 4, "region", name,
+                          {2: left}, None, True))
+        if marks:
+            sites = {}
+            for (kid, _), nbytes in live.items():
+                sites[kid] = sites.get(kid, 0) + nbytes
+            window = {key: v for key, v in live.items()
+                      if key[1] > k - WINDOW}
+            snaps.append((k * STEP, "mark", label, sites, window,
+                          k not in thin))
+    final = births_at(iters + 1, iters, bounded)
+    sites = {}
+    for (kid, _), nbytes in final.items():
+        sites[kid] = sites.get(kid, 0) + nbytes
+    end = iters * STEP + STEP // 2
+    snaps.append((end - 1000, "peak", None, dict(sites), None, True))
+    snaps.append((end, "exit", None, sites, final if marks else None, True))
+    lines.append("t 0 0 0 0 0 0 0 0 0")
+    body = []
+    for n, (time, kind, lab, full, births, with_b) in enumerate(snaps, 1):
+        sites = full if with_b else None
+        cls = {"raw": [0, 0], "pymalloc": [0, 0], "python-large": [0, 0]}
+        totals = full
+        if kind == "region":
+            # The class lines are the whole heap's.
+            totals = snaps[n - 2][3]
+        for kid, nbytes in totals.items():
+            acc = cls[CLASS_OF[kid]]
+            acc[0] += nbytes
+            acc[1] += max(1, nbytes // 100)
+        heap = sum(v[0] for v in cls.values())
+        blocks = sum(v[1] for v in cls.values())
+        pym = cls["pymalloc"][0]
+        lines.append("t %d %d %d %d %d %d %d %d %d"
+                     % (n, time, heap, blocks, cls["raw"][0], pym,
+                        cls["python-large"][0], 1048576 * 2, 2))
+        rec = ["snapshot %d %d %s%s" % (n, time, kind,
+                                        " " + lab if lab else "")]
+        rec += ["c %s %d %d" % (name, cls[name][0], cls[name][1])
+                for name in ("raw", "pymalloc", "python-large")]
+        rec.append("a 2 2097152 %d %d 16384" % (pym, pym))
+        if sites is not None:
+            for kid, nbytes in sorted(sites.items(),
+                                      key=lambda kv: (-kv[1], kv[0])):
+                rec.append("b %d %s %d %d" % (kid, CLASS_OF[kid], nbytes,
+                                              max(1, nbytes // 100)))
+        if kind == "exit":
+            for kid, nbytes in sorted(sites.items(),
+                                      key=lambda kv: (-kv[1], kv[0])):
+                if CLASS_OF[kid] != "raw":
+                    rec.append("y %d %s %d %d %d"
+                               % (kid, CLASS_OF[kid],
+                                  sid[TYPE_OF[kid]], nbytes,
+                                  max(1, nbytes // 100)))
+        if births is not None:
+            for (kid, birth), nbytes in sorted(
+                    births.items(), key=lambda kv: (kv[0][1], -kv[1],
+                                                    kv[0][0])):
+                rec.append("m %d %s %d %d %d"
+                           % (kid, CLASS_OF[kid], birth, nbytes,
+                              max(1, nbytes // 100)))
+        rec.append("end-snapshot")
+        body.extend(rec)
+    lines.extend(body)
+    lines.append("tot 2 pymalloc %d %d" % (LEAK_B * iters, iters * 1000))
+    lines.append("end-of-file %d" % len(lines))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+class GeneratedTestCase(unittest.TestCase):
+    """A test on build_profile()'s files, in a scratch directory."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="pyheap-growth-")
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def profile(self, name="app.out", **kw):
+        return build_profile(os.path.join(self.dir, name), **kw)
+
+    def ok(self, args):
+        proc = run_viewer_text(args, cwd=self.dir)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, "")
+        return proc.stdout
+
+    def json(self, args):
+        return json.loads(self.ok(args + ["--format=json"]))
+
+    def fails(self, args, status, message):
+        proc = run_viewer_text(args, cwd=self.dir)
+        self.assertEqual(proc.returncode, status, proc.stdout + proc.stderr)
+        self.assertEqual(proc.stdout, "")
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+        self.assertIn(message, proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
+
+
+# -- other interpreters, the package's shape --
+
+def find_python38():
+    """A Python 3.8 interpreter (its real path) to run the viewer with, or
+    None: $PYHEAP_PYTHON38, this interpreter, python3.8 on PATH, or a
+    pyenv install of 3.8 ($PYENV_ROOT, else ~/.pyenv), the first that
+    runs and is 3.8."""
+    candidates = [os.environ.get("PYHEAP_PYTHON38")]
+    if sys.version_info[:2] == (3, 8):
+        candidates.append(sys.executable)
+    candidates.append(shutil.which("python3.8"))
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates.extend(sorted(glob.glob(os.path.join(
+        root, "versions", "3.8*", "bin", "python3")), reverse=True))
+    for exe in candidates:
+        if not exe or not os.access(exe, os.X_OK):
+            continue
+        try:
+            proc = subprocess.run(
+                [exe, "-c", "import sys; print(sys.version_info[:2] == (3, 8)"
+                 " and sys.executable)"], stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, universal_newlines=True,
+                timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        found = proc.stdout.strip()
+        if proc.returncode == 0 and found not in ("", "False"):
+            return found
+    return None
+
+
+VIEWER_PACKAGE = os.path.join(SRCDIR, "pyheap", "pyheap_viewer")
+
+
+def viewer_package_files():
+    """The package's source files, relative to VIEWER_PACKAGE (sorted)."""
+    found = []
+    for directory, dirs, files in os.walk(VIEWER_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in files:
+            if name.endswith(".py"):
+                found.append(os.path.relpath(os.path.join(directory, name),
+                                             VIEWER_PACKAGE))
+    return sorted(found)
+
+
+def python_code_sizes(path):
+    """(lines, functions) of a Python source file: its number of lines,
+    and (lines, qualified name, first line) of every function and method,
+    nested ones included, biggest first."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    functions = []
+
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                  ast.ClassDef)):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    functions.append((child.end_lineno - child.lineno + 1,
+                                      name, child.lineno))
+                walk(child, name + ".")
+            else:
+                walk(child, prefix)
+
+    walk(ast.parse(source, path), "")
+    functions.sort(key=lambda f: (-f[0], f[1]))
+    return source.count("\n"), functions

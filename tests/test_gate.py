@@ -1,11 +1,10 @@
 """Tests of pyheap_print --check, the CI gate: limits, exit codes, config files, baselines, JSON and JUnit XML."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The profiles are the generated batch job of test_viewer_growth.py (known
+# The profiles are support.build_profile()'s generated batch job (known
 # figures: a leak of 100,000 B per iteration at app.py:10, 4,096 B of raw
 # memory per iteration at app.py:16, a bounded cache at app.py:14).
 
-import importlib.machinery
 import importlib.util
 import json
 import os
@@ -14,26 +13,14 @@ import sys
 import xml.etree.ElementTree as ET
 
 import support
-from test_viewer_growth import (GeneratedTestCase, LEAK_B, RAW_B, START_B,
-                                run_viewer)
-
-PY38 = "/root/.pyenv/versions/3.8.18/bin/python3"
-
-
-def load_viewer():
-    loader = importlib.machinery.SourceFileLoader("pyheap_print_mod",
-                                                  support.VIEWER)
-    spec = importlib.util.spec_from_loader("pyheap_print_mod", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+from support import GeneratedTestCase, LEAK_B, RAW_B, START_B, run_viewer_text
 
 
 class SizeTest(GeneratedTestCase):
     """Sizes: pytest-memray's forms; KB = 1000 B, KiB = 1024 B."""
 
     def test_forms(self):
-        viewer = load_viewer()
+        parse_size = support.viewer_module("formatting").parse_size
         for text, value in (("64KB", 64000), ("64 KB", 64000),
                             ("64 kb", 64000), ("64KiB", 65536),
                             ("10 MiB", 10 * 1024 ** 2), ("1.5MB", 1500000),
@@ -42,11 +29,11 @@ class SizeTest(GeneratedTestCase):
                             ("3 PiB", 3 * 1024 ** 5), ("7k", 7000),
                             (4096, 4096)):
             with self.subTest(text=text):
-                self.assertEqual(viewer.parse_size(text), value)
+                self.assertEqual(parse_size(text), value)
         for text in ("", "MB", "10 XB", "-5", "1,000", "5 MBs", True):
             with self.subTest(text=text):
                 with self.assertRaises(ValueError):
-                    viewer.parse_size(text)
+                    parse_size(text)
 
     def test_same_rule_in_the_pytest_plugin(self):
         exe = None
@@ -59,7 +46,7 @@ class SizeTest(GeneratedTestCase):
                 break
         if exe is None:
             self.skipTest("no interpreter with pytest (python3-pytest)")
-        viewer = load_viewer()
+        parse_size = support.viewer_module("formatting").parse_size
         texts = ["64 KB", "1.5MB", "10 MiB", "+2 GB", ".5 MB", "512B"]
         proc = subprocess.run(
             [exe, "-c", "import sys, pytest_pyheap; print(' '.join("
@@ -69,16 +56,14 @@ class SizeTest(GeneratedTestCase):
                                                          "pyheap")),
             check=True)
         self.assertEqual(proc.stdout.split(),
-                         [str(viewer.parse_size(t)) for t in texts])
+                         [str(parse_size(t)) for t in texts])
 
 
 class CheckTest(GeneratedTestCase):
 
     def check(self, args, status, cwd=None, python=None):
-        proc = subprocess.run(
-            [python or sys.executable, support.VIEWER, "--check"] + args,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            universal_newlines=True, cwd=cwd or self.dir)
+        proc = run_viewer_text(["--check"] + args, cwd=cwd or self.dir,
+                               python=python)
         self.assertEqual(proc.returncode, status, proc.stdout + proc.stderr)
         self.assertNotIn("Traceback", proc.stderr)
         return proc
@@ -194,7 +179,7 @@ class CheckTest(GeneratedTestCase):
                 self.assertIn(message, proc.stderr)
         proc = self.check(["--max-peak=1MB", "missing.out"], 1)
         self.assertIn("missing.out: No such file or directory", proc.stderr)
-        proc = run_viewer(["--max-peak=1MB", path], cwd=self.dir)
+        proc = run_viewer_text(["--max-peak=1MB", path], cwd=self.dir)
         self.assertEqual(proc.returncode, 2)
         self.assertIn("--max-peak goes with --check only", proc.stderr)
 
@@ -270,16 +255,18 @@ class CheckTest(GeneratedTestCase):
         self.assertIn("config: pyheap.cfg [pyheap]", proc.stdout)
 
     def test_pyproject_on_python38(self):
-        if not os.path.exists(PY38):
-            self.skipTest("no Python 3.8 at %s" % PY38)
+        python38 = support.find_python38()
+        if python38 is None:
+            self.skipTest("no Python 3.8 (PYHEAP_PYTHON38 names one)")
         path = self.profile()
         self.write("pyproject.toml", '[tool.pyheap]\nmax-peak = "1KB"\n')
         self.write("setup.cfg", "[pyheap]\nmax-peak = 10MB\n")
-        proc = self.check([path], 0, python=PY38)
+        proc = self.check([path], 0, python=python38)
         self.assertIn("config: setup.cfg [pyheap]", proc.stdout)
         self.assertIn("note: pyproject.toml not read: TOML needs Python "
                       "3.11+ (tomllib)", proc.stdout)
-        proc = self.check(["--config=pyproject.toml", path], 2, python=PY38)
+        proc = self.check(["--config=pyproject.toml", path], 2,
+                          python=python38)
         self.assertIn("reading TOML needs Python 3.11 or later",
                       proc.stderr)
 

@@ -4,6 +4,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -67,6 +68,67 @@ class InstallTest(unittest.TestCase):
         # The tool goes where the installed Valgrind keeps massif.
         self.assertTrue(os.path.exists(os.path.join(v["VG_TOOLDIR"], "massif-amd64-linux")))
 
+    def test_viewer_package(self):
+        """Every module of the viewer's package, beside the Python module."""
+        self.assertEqual(self.make_status, 0, self.make_output)
+        package = self.installed(self.vars["PYHEAP_PYTHONDIR"], "pyheap_viewer")
+        installed = []
+        for directory, dirs, files in os.walk(package):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            installed.extend(os.path.relpath(os.path.join(directory, f), package)
+                             for f in files if f.endswith(".py"))
+        self.assertEqual(sorted(installed), support.viewer_package_files())
+        for name in installed:
+            with open(os.path.join(package, name), "rb") as f:
+                copy = f.read()
+            with open(os.path.join(support.VIEWER_PACKAGE, name), "rb") as f:
+                self.assertEqual(copy, f.read(), name)
+
+    def test_installed_viewer_runs_its_package(self):
+        """The installed pyheap_print finds the installed package with any
+        interpreter, isolated (-I: no PYTHONPATH, not its own directory):
+        through the paths the install wrote into it."""
+        self.assertEqual(self.make_status, 0, self.make_output)
+        v = self.vars
+        command = self.installed(v["bindir"], "pyheap_print")
+        with open(command, encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn('\nINSTALLED_DIR = "%s"\n' % v["PYHEAP_PYTHONDIR"], text)
+        self.assertIn('\nINSTALLED_RELATIVE_DIR = "', text)
+        expected = subprocess.run(
+            [sys.executable, support.VIEWER, "--format=json", "basic.out"],
+            cwd=support.VIEWER_DATA, stdout=subprocess.PIPE, check=True).stdout
+        pythons = {v["PYTHON"], sys.executable, "/usr/bin/python3",
+                   support.find_python38()}
+        for python in sorted(p for p in pythons if p and os.path.exists(p)):
+            with self.subTest(python=python):
+                proc = subprocess.run([python, "-I", command, "--format=json",
+                                       "basic.out"], cwd=support.VIEWER_DATA,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                self.assertEqual((proc.returncode, proc.stderr), (0, b""))
+                self.assertEqual(proc.stdout, expected)
+
+    def test_pytest_plugin_uses_the_installed_size_grammar(self):
+        """The installed plugin imports parse_size from the installed package."""
+        self.assertEqual(self.make_status, 0, self.make_output)
+        pythondir = self.installed(self.vars["PYHEAP_PYTHONDIR"], "")
+        for python in (self.vars["PYTHON"], sys.executable, "/usr/bin/python3"):
+            if subprocess.run([python, "-c", "import pytest"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                break
+        else:
+            self.skipTest("no interpreter with pytest (python3-pytest)")
+        proc = subprocess.run(
+            [python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+             "import pytest_pyheap, pyheap_viewer.formatting as f; "
+             "print(pytest_pyheap.parse_size is f.parse_size, f.__file__, "
+             "pytest_pyheap.parse_size('64 KB'))", pythondir],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        same, where, size = proc.stdout.split()
+        self.assertEqual((same, size), ("True", "64000"))
+        self.assertTrue(where.startswith(pythondir), where)
+
     def test_module_where_the_interpreter_looks(self):
         """The module goes to a directory the configured interpreter searches, if it has one under the prefix."""
         self.assertEqual(self.make_status, 0, self.make_output)
@@ -77,7 +139,7 @@ class InstallTest(unittest.TestCase):
         prefix = os.path.normpath(v["prefix"])
         under_prefix = [d for d in out if d and os.path.relpath(d, prefix).startswith("lib")]
         if not under_prefix:
-            self.skipTest("%s searches nothing under %s" % (v["PYTHON"], prefix))
+            self.skipTest("the configured interpreter searches nothing under the prefix")
         self.assertIn(v["PYHEAP_PYTHONDIR"], under_prefix)
 
 

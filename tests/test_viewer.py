@@ -17,127 +17,41 @@
 #
 # The viewer runs from tests/data/viewer so that the relative paths in the
 # files (app.py) resolve.  PYHEAP_PRINT_DEBUG=1 makes any internal error a
-# traceback, which every test rejects.
+# traceback, which every test rejects.  The helpers (run_viewer,
+# ViewerTestCase, the damaged copies of a file) are tests/support.py's.
 
-import contextlib
-import importlib.machinery
-import importlib.util
-import io
 import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "data", "viewer")
-SRCDIR = os.environ.get("PYHEAP_SRCDIR") or os.path.join(HERE, os.pardir)
-VIEWER = os.path.abspath(os.path.join(SRCDIR, "pyheap", "pyheap_print"))
-REGEN = bool(os.environ.get("PYHEAP_REGEN"))
-
-CLASS_KEYS = ["raw", "pymalloc", "python-large"]
-
-
-def run_viewer(args, cwd=DATA, env_extra=None):
-    """Run the viewer as a program; return (status, stdout, stderr)."""
-    env = dict(os.environ)
-    env["PYHEAP_PRINT_DEBUG"] = "1"
-    env.pop("PYTHONWARNINGS", None)
-    if env_extra:
-        env.update(env_extra)
-    proc = subprocess.run([sys.executable, VIEWER] + list(args), cwd=cwd,
-                          env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def load_viewer_module():
-    """Import the viewer script (it has no .py suffix) as a module."""
-    loader = importlib.machinery.SourceFileLoader("pyheap_print_under_test",
-                                                  VIEWER)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-def read_data(name):
-    with open(os.path.join(DATA, name), "rb") as f:
-        return f.read()
-
-
-def obj(location, function, nbytes, blocks, raw=0, pymalloc=0, large=0):
-    """A JSON row as the contract defines it."""
-    return {"location": location, "function": function, "bytes": nbytes,
-            "blocks": blocks, "by_class": {"raw": raw, "pymalloc": pymalloc,
-                                           "python-large": large}}
+import support
+from support import (CLASS_KEYS, VIEWER_DATA as DATA, ViewerTestCase,
+                     json_row, read_viewer_data as read_data, run_viewer)
 
 
 # The peak of basic.out by line, biggest first; ties (4,096 B) ordered by
 # location: file "" (no file: 0xdeadbeef), "(unknown)", lib/util.py:7, :9.
 PEAK_BY_LINE = [
-    obj("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
-        pymalloc=96000, large=4000000),
-    obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+    json_row("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
+             pymalloc=96000, large=4000000),
+    json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
     # The Python line app.py:8 itself (pymalloc) and the native frames
     # below it (deflateInit2_, raw) are one site for --by=line.
-    obj("app.py:8", "load", 462144, 3002, raw=262144, pymalloc=200000),
+    json_row("app.py:8", "load", 462144, 3002, raw=262144, pymalloc=200000),
     # A native-only stack: malloc is skipped, init_tables has no source
     # file: object@0xIP.
-    obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-        "init_tables", 65536, 4, raw=65536),
-    obj("0xdeadbeef", "???", 4096, 1, raw=4096),
-    obj("(unknown)", "", 4096, 2, raw=4096),
-    obj("lib/util.py:7", "weird\\name", 4096, 32, pymalloc=4096),
-    obj("lib/util.py:9", "tab\there", 4096, 64, pymalloc=4096),
-    obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
-    obj("app.py:14", "main", 512, 1, raw=512),
+    json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+             "init_tables", 65536, 4, raw=65536),
+    json_row("0xdeadbeef", "???", 4096, 1, raw=4096),
+    json_row("(unknown)", "", 4096, 2, raw=4096),
+    json_row("lib/util.py:7", "weird\\name", 4096, 32, pymalloc=4096),
+    json_row("lib/util.py:9", "tab\there", 4096, 64, pymalloc=4096),
+    json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+    json_row("app.py:14", "main", 512, 1, raw=512),
 ]
-
-
-class ViewerTestCase(unittest.TestCase):
-    maxDiff = None
-
-    def setUp(self):
-        self.assertTrue(os.path.isfile(VIEWER), VIEWER)
-
-    def view(self, *args, **kwargs):
-        """Run successfully; return stdout as str."""
-        status, out, err = run_viewer(args, **kwargs)
-        self.assertEqual(err.decode("utf-8", "replace"), "")
-        self.assertEqual(status, 0)
-        return out.decode("utf-8")
-
-    def json(self, *args):
-        text = self.view("--format=json", *args)
-        return json.loads(text)
-
-    def assert_error(self, args, status, *fragments, **kwargs):
-        """Fail with `status`, nothing on stdout, one line on stderr that
-        holds every fragment; return that line."""
-        code, out, err = run_viewer(args, **kwargs)
-        text = err.decode("utf-8")
-        self.assertNotIn("Traceback", text)
-        self.assertEqual(code, status, text)
-        self.assertEqual(out, b"")
-        self.assertTrue(text.endswith("\n"), repr(text))
-        self.assertEqual(text.count("\n"), 1, repr(text))
-        self.assertTrue(text.startswith("pyheap_print: error: "), text)
-        for fragment in fragments:
-            self.assertIn(fragment, text)
-        return text.rstrip("\n")
-
-    def assert_golden(self, name, text):
-        path = os.path.join(DATA, name)
-        if REGEN:
-            with open(path, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        with open(path, encoding="utf-8", newline="") as f:
-            expected = f.read()
-        self.assertEqual(text, expected, "output differs from " + name)
 
 
 class JsonContractTest(ViewerTestCase):
@@ -179,26 +93,26 @@ class JsonContractTest(ViewerTestCase):
 
     def test_at_exit(self):
         self.assertEqual(self.json("--at=exit", "basic.out"), [
-            obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
-            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-                "init_tables", 65536, 4, raw=65536),
-            obj("(unknown)", "", 4096, 2, raw=4096),
+            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+                     "init_tables", 65536, 4, raw=65536),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
         ])
 
     def test_at_sample_number(self):
         self.assertEqual(self.json("--at=5", "basic.out"), [
-            obj("lib/util.py:42", "Loader.read_chunk", 2000000, 1,
-                large=2000000),
-            obj("app.py:8", "load", 462144, 3002, raw=262144,
-                pymalloc=200000),
-            obj("(unknown)", "", 4096, 2, raw=4096),
-            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+            json_row("lib/util.py:42", "Loader.read_chunk", 2000000, 1,
+                     large=2000000),
+            json_row("app.py:8", "load", 462144, 3002, raw=262144,
+                     pymalloc=200000),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
         ])
 
     def test_at_detailed_snapshot_number(self):
         self.assertEqual(self.json("--at=2", "basic.out"), [
-            obj("(unknown)", "", 4096, 2, raw=4096),
-            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
         ])
 
     def test_at_number_of_the_peak(self):
@@ -207,11 +121,11 @@ class JsonContractTest(ViewerTestCase):
     def test_at_label_takes_the_last_of_equal_labels(self):
         # "after load" labels samples 3 and 8: the last one is used.
         self.assertEqual(self.json("--at=after load", "basic.out"), [
-            obj("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
-            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-                "init_tables", 65536, 4, raw=65536),
-            obj("(unknown)", "", 4096, 2, raw=4096),
-            obj("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
+                     "init_tables", 65536, 4, raw=65536),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
         ])
         self.assertEqual(self.json("--at=label:after load", "basic.out"),
                          self.json("--at=8", "basic.out"))
@@ -251,41 +165,41 @@ class JsonContractTest(ViewerTestCase):
 
     def test_non_python_program(self):
         self.assertEqual(self.json("--at=1", "nopeak.out"),
-                         [obj("prog.c:12", "main", 100, 1, raw=100)])
+                         [json_row("prog.c:12", "main", 100, 1, raw=100)])
         self.assertEqual(self.json("--at=1", "--by=stack", "nopeak.out"),
-                         [dict(obj("prog.c:12", "main", 100, 1, raw=100),
+                         [dict(json_row("prog.c:12", "main", 100, 1, raw=100),
                                stack=[{"location": "prog.c:12",
                                        "function": "main"}])])
 
     def test_by_function(self):
         self.assertEqual(self.json("--by=function", "basic.out"), [
-            obj("lib/util.py", "Loader.read_chunk", 4096000, 1501,
-                pymalloc=96000, large=4000000),
-            obj("café.py", "naïve_函数", 1048576, 1, large=1048576),
-            obj("app.py", "load", 462144, 3002, raw=262144,
-                pymalloc=200000),
-            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "init_tables",
-                65536, 4, raw=65536),
+            json_row("lib/util.py", "Loader.read_chunk", 4096000, 1501,
+                     pymalloc=96000, large=4000000),
+            json_row("café.py", "naïve_函数", 1048576, 1, large=1048576),
+            json_row("app.py", "load", 462144, 3002, raw=262144,
+                     pymalloc=200000),
+            json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "init_tables",
+                     65536, 4, raw=65536),
             # 4,096 B each: by file, "(unknown)" < "???" < "lib/util.py",
             # then by function.
-            obj("(unknown)", "", 4096, 2, raw=4096),
-            obj("???", "???", 4096, 1, raw=4096),
-            obj("lib/util.py", "tab\there", 4096, 64, pymalloc=4096),
-            obj("lib/util.py", "weird\\name", 4096, 32, pymalloc=4096),
-            obj("app.py", "<module>", 2048, 40, pymalloc=2048),
-            obj("app.py", "main", 512, 1, raw=512),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
+            json_row("???", "???", 4096, 1, raw=4096),
+            json_row("lib/util.py", "tab\there", 4096, 64, pymalloc=4096),
+            json_row("lib/util.py", "weird\\name", 4096, 32, pymalloc=4096),
+            json_row("app.py", "<module>", 2048, 40, pymalloc=2048),
+            json_row("app.py", "main", 512, 1, raw=512),
         ])
 
     def test_by_file(self):
         self.assertEqual(self.json("--by=file", "basic.out"), [
-            obj("lib/util.py", "", 4104192, 1597, pymalloc=104192,
-                large=4000000),
-            obj("café.py", "", 1048576, 1, large=1048576),
-            obj("app.py", "", 464704, 3043, raw=262656, pymalloc=202048),
-            obj("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "", 65536, 4,
-                raw=65536),
-            obj("(unknown)", "", 4096, 2, raw=4096),
-            obj("???", "", 4096, 1, raw=4096),
+            json_row("lib/util.py", "", 4104192, 1597, pymalloc=104192,
+                     large=4000000),
+            json_row("café.py", "", 1048576, 1, large=1048576),
+            json_row("app.py", "", 464704, 3043, raw=262656, pymalloc=202048),
+            json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "", 65536, 4,
+                     raw=65536),
+            json_row("(unknown)", "", 4096, 2, raw=4096),
+            json_row("???", "", 4096, 1, raw=4096),
         ])
 
     def test_by_stack(self):
@@ -308,8 +222,8 @@ class JsonContractTest(ViewerTestCase):
         main = {"location": "app.py:14", "function": "main"}
         load = {"location": "app.py:8", "function": "load"}
         self.assertEqual(rows[0], dict(
-            obj("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
-                pymalloc=96000, large=4000000),
+            json_row("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
+                     pymalloc=96000, large=4000000),
             stack=[{"location": "lib/util.py:42",
                     "function": "Loader.read_chunk"}, load, main, module]))
         # Native frames first, innermost first, then the Python frames.
@@ -335,9 +249,9 @@ class JsonContractTest(ViewerTestCase):
 
     def test_spec_sample(self):
         self.assertEqual(self.json("spec-sample.out"), [
-            obj("demo.py:4", "build", 6291512, 1, large=6291512),
-            obj("demo.py:9", "<module>", 4096, 10, pymalloc=4096),
-            obj("(unknown)", "", 1024, 1, raw=1024),
+            json_row("demo.py:4", "build", 6291512, 1, large=6291512),
+            json_row("demo.py:9", "<module>", 4096, 10, pymalloc=4096),
+            json_row("(unknown)", "", 1024, 1, raw=1024),
         ])
 
 
@@ -886,64 +800,15 @@ class FuzzTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.viewer = load_viewer_module()
         cls.good = read_data("basic.out")
 
     def mutations(self):
-        """(name, data) for N_CASES seeded damages of basic.out."""
-        rnd = random.Random(self.SEED)
-        good = self.good
-        tricky = b" \n-0x_+\\9\t\x00\xff#"
-        lines = good.split(b"\n")[:-1]
-        for i in range(self.N_CASES):
-            kind = i % 5
-            data = bytearray(good)
-            if kind == 0:           # flip 1 to 4 bytes to anything
-                for _ in range(rnd.randint(1, 4)):
-                    data[rnd.randrange(len(data))] = rnd.randrange(256)
-            elif kind == 1:         # a tricky byte
-                data[rnd.randrange(len(data))] = rnd.choice(tricky)
-            elif kind == 2:         # flip one bit
-                pos = rnd.randrange(len(data))
-                data[pos] ^= 1 << rnd.randrange(8)
-            elif kind == 3:         # truncate
-                data = data[:rnd.randrange(len(data))]
-            else:                   # drop, repeat or swap lines
-                copy = list(lines)
-                j = rnd.randrange(len(copy))
-                how = rnd.randrange(3)
-                if how == 0:
-                    del copy[j]
-                elif how == 1:
-                    copy.insert(j, copy[j])
-                else:
-                    k = rnd.randrange(len(copy))
-                    copy[j], copy[k] = copy[k], copy[j]
-                data = bytearray(b"\n".join(copy) + b"\n")
-            yield "case %d (kind %d)" % (i, kind), kind, bytes(data)
+        """(name, kind, data) for N_CASES seeded damages of basic.out."""
+        return support.damaged_copies(self.good, self.N_CASES, self.SEED)
 
     def run_in_process(self, args):
         """Run the viewer's main(); return (status, stdout, stderr)."""
-        out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-        err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-        status = 0
-        old = os.environ.get("PYHEAP_PRINT_DEBUG")
-        os.environ["PYHEAP_PRINT_DEBUG"] = "1"   # internal errors raise
-        try:
-            with contextlib.redirect_stdout(out), \
-                    contextlib.redirect_stderr(err):
-                try:
-                    self.viewer.main(args)
-                except SystemExit as exc:
-                    status = exc.code
-        finally:
-            if old is None:
-                del os.environ["PYHEAP_PRINT_DEBUG"]
-            else:
-                os.environ["PYHEAP_PRINT_DEBUG"] = old
-        out.flush()
-        err.flush()
-        return status, out.buffer.getvalue(), err.buffer.getvalue()
+        return support.run_in_process(args)
 
     def test_damaged_files(self):
         statuses = {0: 0, 1: 0}

@@ -3,7 +3,8 @@
 #
 # The reader takes runs of `b` records a run at a time, and the massif and
 # JSON exports are written one snapshot at a time in a second pass over
-# the file (pyheap_print, "Reader" and "Exports").  These tests use files
+# the file (pyheap/pyheap_viewer/reader.py, exports/massif.py and
+# exports/json_export.py).  These tests use files
 # written here (make_file(): seeded, valid, with thousands of sites per
 # snapshot), read with chunks far smaller than a run so that runs,
 # records and lines are cut at every possible place, and check that
@@ -14,15 +15,13 @@
 #   - damaged copies never give a traceback, in every mode.
 # The figures for real 100-250 MB files are in bench/README.md.
 
-import contextlib
-import io
 import json
 import os
 import random
 import tempfile
 import unittest
 
-import test_viewer
+import support
 
 CLASSES = ("raw", "pymalloc", "python-large")
 
@@ -104,8 +103,8 @@ class BigFileTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.viewer = test_viewer.load_viewer_module()
-        cls.default_chunk = cls.viewer._CHUNK
+        cls.reader = support.viewer_module("reader")
+        cls.default_chunk = cls.reader.CHUNK_SIZE
         cls.tmp = tempfile.TemporaryDirectory()
         cls.path = os.path.join(cls.tmp.name, "many.out")
         cls.expected = make_file(cls.path)
@@ -122,14 +121,14 @@ class BigFileTestCase(unittest.TestCase):
         cls.tmp.cleanup()
 
     def tearDown(self):
-        self.viewer._CHUNK = self.default_chunk
+        self.reader.CHUNK_SIZE = self.default_chunk
 
     def chunk(self, size):
-        self.viewer._CHUNK = size or self.default_chunk
+        self.reader.CHUNK_SIZE = size or self.default_chunk
 
     def main(self, args):
         """Run the viewer's main() in this process: (status, out, err)."""
-        return test_viewer.FuzzTest.run_in_process(self, args)
+        return support.run_in_process(args)
 
 
 class ReaderTest(BigFileTestCase):
@@ -139,7 +138,7 @@ class ReaderTest(BigFileTestCase):
         for size in CHUNKS:
             with self.subTest(chunk=size):
                 self.chunk(size)
-                prof = self.viewer.read_profile(
+                prof = self.reader.read_profile(
                     self.path, want_sites=lambda kind, n, label: True,
                     want_totals=True)
                 self.assertEqual(prof.n_lines, self.expected["n_lines"])
@@ -159,7 +158,7 @@ class ReaderTest(BigFileTestCase):
         for size in (97, None):
             with self.subTest(chunk=size):
                 self.chunk(size)
-                prof = self.viewer.read_profile(self.path)
+                prof = self.reader.read_profile(self.path)
                 self.assertEqual([s.sites for s in prof.snapshots],
                                  [None] * len(prof.snapshots))
                 self.assertEqual([s.n_sites for s in prof.snapshots],
@@ -173,7 +172,7 @@ class ReaderTest(BigFileTestCase):
             seen.append(list(snap.sites))
 
         self.chunk(4096)
-        prof = self.viewer.read_profile(
+        prof = self.reader.read_profile(
             self.path, want_sites=lambda kind, n, label: True,
             on_snapshot=take)
         self.assertEqual(seen, self.expected["snapshots"])
@@ -293,19 +292,20 @@ class StreamedExportTest(BigFileTestCase):
     are the exports of the whole profile read at once."""
 
     def in_memory(self, args):
-        opts = self.viewer.parse_args(args)
+        opts = support.viewer_module("cli").parse_args(args)
+        inputs = support.viewer_module("reports.base").Inputs(opts)
+        every = support.viewer_module("model").every_snapshot
         if opts.export == "massif":
-            prof = self.viewer._read(
-                opts, want_sites=lambda kind, n, label: True)
-            return self.viewer.export_massif(prof, opts.threshold)
-        prof = self.viewer._read(opts, want_sites=lambda kind, n, label: True,
-                                 want_totals=True)
-        return self.viewer.export_json(prof)
+            view = inputs.read(sites=every)
+            return support.viewer_module("exports.massif").export_massif(
+                view.profile, opts.threshold)
+        view = inputs.read(sites=every, totals=True)
+        return support.viewer_module("exports.json_export").export_json(view)
 
     def test_same_as_in_memory(self):
-        files = [self.path] + [os.path.join(test_viewer.DATA, name) for name
-                               in ("basic.out", "realapp.out", "nopeak.out",
-                                   "spec-sample.out")]
+        files = [self.path] + [os.path.join(support.VIEWER_DATA, name)
+                               for name in ("basic.out", "realapp.out",
+                                            "nopeak.out", "spec-sample.out")]
         for path in files:
             for export in ("massif", "json"):
                 for view in ([], ["--depth=2"], ["--filter=*gen.py"],
@@ -453,7 +453,8 @@ class BigFuzzTest(BigFileTestCase):
     def test_damaged_files(self):
         # FuzzTest's damages, on this file.
         self.good = self.data
-        cases = list(test_viewer.FuzzTest.mutations(self))
+        cases = list(support.damaged_copies(self.good, self.N_CASES,
+                                            self.SEED))
         statuses = {0: 0, 1: 0}
         path = os.path.join(self.tmp.name, "fuzz.out")
         for i, (name, kind, data) in enumerate(cases):

@@ -3,14 +3,13 @@ json), of -o FILE, and of the new modes on damaged files."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The data are the real runs of tests/data/viewer/ (realapp.out,
-# diffapp-old.out; see test_viewer_views.py and regen.sh) and the hand-made
-# files of test_viewer.py (basic.out: native frames, a stack-less site,
-# escaped names).  The massif exports are checked by the installed ms_print
-# (Debian's valgrind package ships /usr/bin/ms_print), and by a parser of
-# the tree here.  PYHEAP_REGEN=1 rewrites the golden outputs.
+# diffapp-old.out; see test_viewer_views.py and regen.sh) and the
+# hand-made files of test_viewer.py (basic.out: native frames, a
+# stack-less site, escaped names).  The massif exports are checked by the
+# installed ms_print (Debian's valgrind package ships /usr/bin/ms_print),
+# and by a parser of the tree here.  PYHEAP_REGEN=1 rewrites the golden
+# outputs.  The helpers are tests/support.py's.
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -19,10 +18,9 @@ import subprocess
 import tempfile
 import unittest
 
-import test_viewer
-from test_viewer import DATA, ViewerTestCase, run_viewer
-
-from test_viewer_views import REAL, OLD, cached_json, snapshot_classes
+import support
+from support import (OLD, REAL, VIEWER_DATA as DATA, ViewerTestCase,
+                     cached_json, run_viewer, snapshot_classes)
 
 MS_PRINT = shutil.which("ms_print")
 
@@ -556,32 +554,8 @@ class FuzzModesTest(unittest.TestCase):
         ["--export=json"], ["--annotate=" + os.path.join(DATA, "app.py")],
     )
 
-    @classmethod
-    def setUpClass(cls):
-        cls.viewer = test_viewer.load_viewer_module()
-        cls.good = test_viewer.read_data("basic.out")
-
     def run_in_process(self, args):
-        out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-        err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-        status = 0
-        old = os.environ.get("PYHEAP_PRINT_DEBUG")
-        os.environ["PYHEAP_PRINT_DEBUG"] = "1"   # internal errors raise
-        try:
-            with contextlib.redirect_stdout(out), \
-                    contextlib.redirect_stderr(err):
-                try:
-                    self.viewer.main(args)
-                except SystemExit as exc:
-                    status = exc.code
-        finally:
-            if old is None:
-                del os.environ["PYHEAP_PRINT_DEBUG"]
-            else:
-                os.environ["PYHEAP_PRINT_DEBUG"] = old
-        out.flush()
-        err.flush()
-        return status, out.buffer.getvalue(), err.buffer.getvalue()
+        return support.run_in_process(args)
 
     def fuzz(self, good_path, min_failures, min_successes):
         with open(good_path, "rb") as f:
@@ -589,7 +563,8 @@ class FuzzModesTest(unittest.TestCase):
         statuses = {0: 0, 1: 0}
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "fuzz.out")
-            cases = list(test_viewer.FuzzTest.mutations(self))
+            cases = list(support.damaged_copies(self.good, self.N_CASES,
+                                                self.SEED))
             for i, (name, kind, data) in enumerate(cases):
                 with open(path, "wb") as f:
                     f.write(data)
@@ -619,9 +594,8 @@ class FuzzModesTest(unittest.TestCase):
         self.fuzz(os.path.join(DATA, "basic.out"), 150, 10)
 
     def test_damaged_typed_and_region_files(self):
-        from test_viewer_views import typed_region_file
         with tempfile.TemporaryDirectory() as tmp:
-            self.fuzz(typed_region_file(tmp), 150, 10)
+            self.fuzz(support.typed_region_file(tmp), 150, 10)
 
 
 if __name__ == "__main__":

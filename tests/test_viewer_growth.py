@@ -1,216 +1,18 @@
 """Tests of pyheap_print --growth, --leaks and --type on generated format-1 files with known series."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# build_profile() writes a valid pyheap output file for a made-up batch job
-# (app.py) whose figures are known exactly:
-#
-#   k2  app.py:10 process   the leak: LEAK_B (100,000 B, pymalloc, type
-#                           Record) per iteration, never freed
-#   k3  app.py:14 cache_get a cache: CACHE_B (10,000 B, type str) per
-#                           iteration; bounded=True: it holds at most
-#                           CACHE_ITERS iterations' entries (a plateau),
-#                           bounded=False: it keeps all (a leak too)
-#   k4  app.py:12 process   temporary work: allocated and freed inside each
-#                           iteration, live only at the mid-iteration
-#                           snapshots, with varying sizes (noise)
-#   k5  app.py:16 native    RAW_B (4,096 B, raw) per iteration, never freed
-#   k1  app.py:20 main      start-up: 500,000 B allocated in iteration 1
-#
-# Iteration k runs from time (k-1)*STEP to k*STEP: a detailed snapshot in
-# its middle and, with marks=True, a mark snapshot at its end
-# (mark_window WINDOW, `m` records of the last WINDOW birth iterations);
-# then the peak and the exit snapshot (`y` records and, with marks, `m`
-# records for every birth iteration).  thin=SET drops the `b` records of
-# those marks, as --max-mark-snapshots does.
+# The profiles are written by support.build_profile(): a made-up batch job
+# (app.py) whose figures are known exactly (the leak at app.py:10, a cache
+# at app.py:14, temporary work at app.py:12, raw memory at app.py:16,
+# start-up at app.py:20; see there).
 
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
 import support
-
-STEP = 1000000
-LEAK_B = 100000
-CACHE_B = 10000
-CACHE_ITERS = 3
-RAW_B = 4096
-START_B = 500000
-WINDOW = 4
-NOISE = (20000, 5000, 45000, 0, 30000, 12000, 41000, 8000, 26000, 3000,
-         37000, 15000, 22000, 44000, 1000, 33000)
-
-# kid -> (parent, frame index); frames: (line, function)
-FRAMES = [(30, "<module>"), (20, "main"), (10, "process"),
-          (14, "cache_get"), (12, "process"), (16, "native")]
-STACKS = [(-1, 0), (0, 1), (1, 2), (1, 3), (1, 4), (1, 5)]
-CLASS_OF = {1: "pymalloc", 2: "pymalloc", 3: "pymalloc", 4: "pymalloc",
-            5: "raw"}
-TYPE_OF = {1: "dict", 2: "Record", 3: "str", 4: "list"}
-
-
-def births_at(k, iters, bounded):
-    """{(kid, birth): bytes} live at the end of iteration k (k <= iters)
-    or at exit (k = iters + 1, after half an iteration more)."""
-    out = {(1, 1): START_B}
-    for j in range(1, k + 1):
-        if j == iters + 1:
-            out[(2, j)] = LEAK_B // 2
-            continue
-        out[(2, j)] = LEAK_B
-        out[(5, j)] = RAW_B
-        if not bounded or j > min(k, iters) - CACHE_ITERS:
-            out[(3, j)] = CACHE_B
-    return out
-
-
-def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
-                  label="batch", regions=()):
-    strings = ["app.py", "<module>", "main", "process", "cache_get",
-               "native", "Record", "str", "dict", "list"]
-    sid = {s: i for i, s in enumerate(strings)}
-    lines = ["pyheap-out 1",
-             "meta cmd python3 app.py",
-             "meta pid 4242", "meta pyheap 0.1.0", "meta valgrind 3.19.0",
-             "meta options --time-unit=B", "meta time_unit B",
-             "meta depth 30", "meta native no", "meta python 3.11.2",
-             "meta hooks installed"]
-    if marks:
-        lines += ["meta marks %d" % iters, "meta mark_window %d" % WINDOW]
-    lines += ["s %d %s" % (i, s) for i, s in enumerate(strings)]
-    lines += ["f %d py 0 %d %d" % (i, line, sid[fn])
-              for i, (line, fn) in enumerate(FRAMES)]
-    lines += ["k %d %d %d" % (i, parent, fid)
-              for i, (parent, fid) in enumerate(STACKS)]
-    snaps = []      # (time, kind, label, {kid: bytes}, births or None)
-    for k in range(1, iters + 1):
-        live = births_at(k, iters, bounded)
-        mid = births_at(k - 1, iters, bounded) if k > 1 else {}
-        sites = {}
-        for (kid, _), nbytes in mid.items():
-            sites[kid] = sites.get(kid, 0) + nbytes
-        sites[1] = START_B
-        noise = NOISE[k % len(NOISE)]
-        if noise:
-            sites[4] = noise
-        snaps.append(((k - 1) * STEP + STEP // 2, "detailed", None, sites,
-                      None, True))
-        if k <= len(regions):
-            # A region closed at 3/4 of the iteration, which left
-            # regions[k-1][1] bytes at the leak's line.
-            name, left = regions[k - 1]
-            snaps.append(((k - 1) * STEP + 3 * STEP // 4, "region", name,
-                          {2: left}, None, True))
-        if marks:
-            sites = {}
-            for (kid, _), nbytes in live.items():
-                sites[kid] = sites.get(kid, 0) + nbytes
-            window = {key: v for key, v in live.items()
-                      if key[1] > k - WINDOW}
-            snaps.append((k * STEP, "mark", label, sites, window,
-                          k not in thin))
-    final = births_at(iters + 1, iters, bounded)
-    sites = {}
-    for (kid, _), nbytes in final.items():
-        sites[kid] = sites.get(kid, 0) + nbytes
-    end = iters * STEP + STEP // 2
-    snaps.append((end - 1000, "peak", None, dict(sites), None, True))
-    snaps.append((end, "exit", None, sites, final if marks else None, True))
-    lines.append("t 0 0 0 0 0 0 0 0 0")
-    body = []
-    for n, (time, kind, lab, full, births, with_b) in enumerate(snaps, 1):
-        sites = full if with_b else None
-        cls = {"raw": [0, 0], "pymalloc": [0, 0], "python-large": [0, 0]}
-        totals = full
-        if kind == "region":
-            # The class lines are the whole heap's.
-            totals = snaps[n - 2][3]
-        for kid, nbytes in totals.items():
-            acc = cls[CLASS_OF[kid]]
-            acc[0] += nbytes
-            acc[1] += max(1, nbytes // 100)
-        heap = sum(v[0] for v in cls.values())
-        blocks = sum(v[1] for v in cls.values())
-        pym = cls["pymalloc"][0]
-        lines.append("t %d %d %d %d %d %d %d %d %d"
-                     % (n, time, heap, blocks, cls["raw"][0], pym,
-                        cls["python-large"][0], 1048576 * 2, 2))
-        rec = ["snapshot %d %d %s%s" % (n, time, kind,
-                                        " " + lab if lab else "")]
-        rec += ["c %s %d %d" % (name, cls[name][0], cls[name][1])
-                for name in ("raw", "pymalloc", "python-large")]
-        rec.append("a 2 2097152 %d %d 16384" % (pym, pym))
-        if sites is not None:
-            for kid, nbytes in sorted(sites.items(),
-                                      key=lambda kv: (-kv[1], kv[0])):
-                rec.append("b %d %s %d %d" % (kid, CLASS_OF[kid], nbytes,
-                                              max(1, nbytes // 100)))
-        if kind == "exit":
-            for kid, nbytes in sorted(sites.items(),
-                                      key=lambda kv: (-kv[1], kv[0])):
-                if CLASS_OF[kid] != "raw":
-                    rec.append("y %d %s %d %d %d"
-                               % (kid, CLASS_OF[kid],
-                                  sid[TYPE_OF[kid]], nbytes,
-                                  max(1, nbytes // 100)))
-        if births is not None:
-            for (kid, birth), nbytes in sorted(
-                    births.items(), key=lambda kv: (kv[0][1], -kv[1],
-                                                    kv[0][0])):
-                rec.append("m %d %s %d %d %d"
-                           % (kid, CLASS_OF[kid], birth, nbytes,
-                              max(1, nbytes // 100)))
-        rec.append("end-snapshot")
-        body.extend(rec)
-    lines.extend(body)
-    lines.append("tot 2 pymalloc %d %d" % (LEAK_B * iters, iters * 1000))
-    lines.append("end-of-file %d" % len(lines))
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
-
-
-def run_viewer(args, cwd=None):
-    return subprocess.run([sys.executable, support.VIEWER] + list(args),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, cwd=cwd,
-                          env=dict(os.environ, PYHEAP_PRINT_DEBUG=""))
-
-
-class GeneratedTestCase(unittest.TestCase):
-
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="pyheap-growth-")
-        self.dir = self.tmp.name
-
-    def tearDown(self):
-        self.tmp.cleanup()
-
-    def profile(self, name="app.out", **kw):
-        return build_profile(os.path.join(self.dir, name), **kw)
-
-    def ok(self, args):
-        proc = run_viewer(args, cwd=self.dir)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stderr, "")
-        return proc.stdout
-
-    def json(self, args):
-        return json.loads(self.ok(args + ["--format=json"]))
-
-    def fails(self, args, status, message):
-        proc = run_viewer(args, cwd=self.dir)
-        self.assertEqual(proc.returncode, status, proc.stdout + proc.stderr)
-        self.assertEqual(proc.stdout, "")
-        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
-        self.assertIn(message, proc.stderr)
-        self.assertNotIn("Traceback", proc.stderr)
-
-
-DATA = os.path.join(support.SRCDIR, "tests", "data", "leakhunt")
-REGEN = bool(os.environ.get("PYHEAP_REGEN"))
+from support import (CACHE_B, LEAKHUNT_DATA, LEAK_B, RAW_B, START_B, WINDOW,
+                     GeneratedTestCase, run_viewer_text)
 
 
 class GoldenTest(GeneratedTestCase):
@@ -219,13 +21,7 @@ class GoldenTest(GeneratedTestCase):
     review `git diff tests/data/leakhunt`)."""
 
     def assert_golden(self, name, text):
-        path = os.path.join(DATA, name)
-        if REGEN:
-            with open(path, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        with open(path, encoding="utf-8", newline="") as f:
-            expected = f.read()
-        self.assertEqual(text, expected, "output differs from " + name)
+        support.assert_golden(self, LEAKHUNT_DATA, name, text)
 
     def test_growth(self):
         self.profile(marks=False)
@@ -244,7 +40,7 @@ class GoldenTest(GeneratedTestCase):
         args = ["--check", "--max-growth-per-iter=50KB", "--max-peak=10MB",
                 "--max-region=load=100KB", "--junit-xml=pyheap.xml",
                 "app.out"]
-        proc = run_viewer(args, cwd=self.dir)
+        proc = run_viewer_text(args, cwd=self.dir)
         self.assertEqual(proc.returncode, 3, proc.stderr)
         self.assert_golden("check.expected", proc.stdout)
         with open(os.path.join(self.dir, "pyheap.xml")) as f:

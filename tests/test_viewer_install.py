@@ -1,4 +1,4 @@
-"""Tests of what pyheap_print ships with: its man page (made from --help), its version, Python 3.8 syntax."""
+"""Tests of what pyheap_print ships with: its man page (made from --help), its version, Python 3.8 syntax, its launcher."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The viewer must run on any python3 >= 3.8: the check here is only of the
@@ -11,12 +11,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRCDIR = os.environ.get("PYHEAP_SRCDIR") or os.path.join(HERE, os.pardir)
-BUILDDIR = os.environ.get("PYHEAP_BUILDDIR") or SRCDIR
-VIEWER = os.path.join(SRCDIR, "pyheap", "pyheap_print")
+import support
+from support import BUILDDIR, SRCDIR, VIEWER
+
 MKMAN = os.path.join(SRCDIR, "pyheap", "mkman")
 
 
@@ -99,12 +99,40 @@ class VersionTest(unittest.TestCase):
 class PythonVersionTest(unittest.TestCase):
 
     def test_python_3_8_syntax(self):
-        for path in (VIEWER, MKMAN):
+        package = [os.path.join(support.VIEWER_PACKAGE, name)
+                   for name in support.viewer_package_files()]
+        for path in [VIEWER, MKMAN] + package:
             with open(path, encoding="utf-8") as f:
                 source = f.read()
             # Raises SyntaxError for syntax newer than 3.8 (most of it:
             # ast's feature_version is best-effort).
             ast.parse(source, path, feature_version=(3, 8))
+
+
+class LauncherTest(unittest.TestCase):
+    """pyheap/pyheap_print finds the package beside its real path."""
+
+    def test_through_a_symbolic_link(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            link = os.path.join(tmp, "pyheap_print")
+            os.symlink(VIEWER, link)
+            self.assertEqual(output([link, "--version"]),
+                             output([VIEWER, "--version"]))
+
+    def test_without_the_package(self):
+        # A copy alone, isolated from PYTHONPATH: one error line, status 1.
+        with tempfile.TemporaryDirectory() as tmp:
+            alone = os.path.join(tmp, "pyheap_print")
+            shutil.copy(VIEWER, alone)
+            proc = subprocess.run([sys.executable, "-I", alone, "--version"],
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE,
+                                  universal_newlines=True, timeout=60)
+        self.assertEqual((proc.returncode, proc.stdout), (1, ""))
+        self.assertEqual(proc.stderr.count("\n"), 1, proc.stderr)
+        self.assertTrue(proc.stderr.startswith(
+            "pyheap_print: error: cannot load the pyheap_viewer package"),
+            proc.stderr)
 
 
 if __name__ == "__main__":

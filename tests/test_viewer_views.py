@@ -27,39 +27,10 @@ import shutil
 import tempfile
 import unittest
 
-import test_viewer
-from test_viewer import DATA, CLASS_KEYS, ViewerTestCase, run_viewer
-
-REAL = "realapp.out"
-OLD = "diffapp-old.out"
-NEW = "diffapp-new.out"
-
-_CACHE = {}
-
-
-def cached_json(*args):
-    """The viewer's JSON output for `args` (parsed), computed once."""
-    key = ("json",) + args
-    if key not in _CACHE:
-        status, out, err = run_viewer(list(args))
-        if status != 0 or err:
-            raise AssertionError("viewer failed: %r: %s" % (args, err))
-        _CACHE[key] = json.loads(out.decode("utf-8"))
-    return _CACHE[key]
-
-
-def snapshot_classes(path, n):
-    """{class: (bytes, blocks)} of the `c` lines of snapshot `n`."""
-    with open(os.path.join(DATA, path), encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    for i, line in enumerate(lines):
-        if line.startswith("snapshot %d " % n):
-            out = {}
-            for c in lines[i + 1:i + 4]:
-                _, name, nbytes, nblocks = c.split()
-                out[name] = (int(nbytes), int(nblocks))
-            return out
-    raise AssertionError("no snapshot %d in %s" % (n, path))
+import support
+from support import (CLASS_KEYS, NEW, OLD, REAL, VIEWER_DATA as DATA,
+                     ViewerTestCase, cached_json, json_row,
+                     snapshot_classes, typed_region_file)
 
 
 def drop_absent_sources(text):
@@ -85,7 +56,7 @@ class ModuleViewTest(ViewerTestCase):
 
     def test_golden_text_by_module(self):
         text = self.view("--at=loaded", "--by=module", "--top=15", "--threshold=5", REAL)
-        if test_viewer.REGEN:
+        if support.REGEN:
             self.assert_golden("realapp-module.expected", text)
         with open(os.path.join(DATA, "realapp-module.expected"), encoding="utf-8",
                   newline="") as f:
@@ -149,9 +120,10 @@ class ModuleViewTest(ViewerTestCase):
 
     def test_every_key_adds_up_to_the_snapshot(self):
         # In-process: the file is read once for the 28 reports.
-        viewer = test_viewer.load_viewer_module()
-        profile = viewer.read_profile(os.path.join(DATA, REAL),
-                                      want_sites=lambda kind, n, label: True)
+        profile = support.viewer_module("reader").read_profile(
+            os.path.join(DATA, REAL), want_sites=lambda kind, n, label: True)
+        view = support.viewer_module("view").View(profile)
+        json_report = support.viewer_module("reports.json_report").json_report
         snaps = {s.n: s for s in profile.snapshots}
         for at, n in (("indexed", 34), ("peak", 53), ("loaded", 59),
                       ("exit", 61)):
@@ -161,8 +133,7 @@ class ModuleViewTest(ViewerTestCase):
             for by in ("line", "function", "file", "stack", "module",
                        "package", "class"):
                 with self.subTest(at=at, by=by):
-                    rows = json.loads(viewer.json_report(profile, snaps[n],
-                                                         by, 0))
+                    rows = json.loads(json_report(view, snaps[n], by, 0))
                     self.assertEqual(sum(r["bytes"] for r in rows), heap)
                     self.assertEqual(sum(r["blocks"] for r in rows), blocks)
                     for r in rows:
@@ -222,18 +193,19 @@ class ModuleRuleTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.viewer = test_viewer.load_viewer_module()
+        cls.model = support.viewer_module("model")
+        cls.naming = support.viewer_module("naming")
 
     def namer(self, cmd, files):
-        prof = self.viewer.Profile("x.out")
+        prof = self.model.Profile("x.out")
         prof.meta["cmd"] = cmd
-        prof.frames = [tuple.__new__(self.viewer.Frame,
+        prof.frames = [tuple.__new__(self.model.Frame,
                                      ("py", f, 1, "f", 0, None))
                        for f in files]
-        return self.viewer.ModuleNamer(prof)
+        return self.naming.ModuleNamer(prof)
 
     def names(self, namer, path):
-        frame = tuple.__new__(self.viewer.Frame,
+        frame = tuple.__new__(self.model.Frame,
                               ("py", path, 1, "f", 0, None))
         return namer.module(frame), namer.package(frame)
 
@@ -257,19 +229,19 @@ class ModuleRuleTest(unittest.TestCase):
     def test_script_among_installed_files(self):
         # Another app.py (installed) must not be taken for the script;
         # the script's frames are the outermost ones.
-        prof = self.viewer.Profile("x.out")
+        prof = self.model.Profile("x.out")
         prof.meta["cmd"] = "python3 app.py"
         files = ["/venv/lib/python3.11/site-packages/flask/app.py",
                  "/a/app.py", "/home/u/proj/app.py"]
-        prof.frames = [tuple.__new__(self.viewer.Frame,
+        prof.frames = [tuple.__new__(self.model.Frame,
                                      ("py", f, 1, "f", 0, None))
                        for f in files]
         # Without stacks: the first one that is not installed.
-        self.assertEqual(self.viewer.ModuleNamer(prof).root, "/a")
+        self.assertEqual(self.naming.ModuleNamer(prof).root, "/a")
         # /home/u/proj/app.py calls /a/app.py, which calls flask.
         prof.stack_parent.extend([-1, 0, 1])
         prof.stack_frame.extend([2, 1, 0])
-        self.assertEqual(self.viewer.ModuleNamer(prof).root, "/home/u/proj")
+        self.assertEqual(self.naming.ModuleNamer(prof).root, "/home/u/proj")
 
     def test_dash_m(self):
         files = ["/srv/app/svc/main.py", "/srv/app/svc/db.py",
@@ -299,7 +271,7 @@ class ModuleRuleTest(unittest.TestCase):
                 ("/usr/lib/python3.11/json/encoder.py",
                  ("json.encoder", "stdlib")),
                 ("/usr/lib/python3.11/json/__init__.py", ("json", "stdlib")),
-                ("/root/.pyenv/versions/3.8.18/lib/python3.8/os.py",
+                ("/home/u/.pyenv/versions/3.8.18/lib/python3.8/os.py",
                  ("os", "stdlib")),
                 ("/usr/lib64/python3.13t/lib-dynload/_x.py",
                  ("_x", "stdlib")),
@@ -827,44 +799,6 @@ class DiffTest(ViewerTestCase):
                           '"nothing"')
 
 
-def typed_region_file(tmp, extra_exit=b""):
-    """basic.out with the records of the draft format in
-    docs/file-format.md: `y` records (live Python blocks by type) in the
-    exit snapshot and a `region` snapshot at sample 7, whose `b` records
-    are the blocks allocated inside the region.  Returns its path."""
-    with open(os.path.join(DATA, "basic.out"), "rb") as f:
-        lines = f.read().split(b"\n")[:-1]
-    out = []
-    for line in lines:
-        if line.startswith(b"end-of-file "):
-            break
-        if line == b"snapshot 8 15000000 user after load":
-            out.extend([
-                b"snapshot 7 12000000 region load-config",
-                b"c raw 100000 20", b"c pymalloc 100000 800",
-                b"c python-large 2800000 80",
-                b"a 2 2097152 100000 100000 32768",
-                b"b 3 python-large 2000000 1",
-                b"b 2 pymalloc 3000 30",
-                b"y 3 python-large 19 2000000 1",
-                b"y 2 pymalloc 20 2000 20",
-                b"y 2 pymalloc -1 1000 10",
-                b"end-snapshot"])
-        out.append(line)
-        if line == b"s 18 /lib64/ld-linux-x86-64.so.2":
-            out.extend([b"s 19 bytes", b"s 20 tuple"])
-        if line == b"b -1 raw 4096 2" and out[-8].startswith(
-                b"snapshot 9 "):
-            out.extend([b"y 4 python-large 19 1048576 1"])
-            out.extend(extra_exit.split(b"\n") if extra_exit else [])
-    data = b"\n".join(out) + b"\n"
-    data += b"end-of-file %d\n" % (len(out))
-    path = os.path.join(tmp, "typed.out")
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
-
-
 class TypedAndRegionTest(ViewerTestCase):
     """The draft format's `y` records and `region` snapshots: read, shown
     and exported; the other views stay as they are."""
@@ -885,9 +819,9 @@ class TypedAndRegionTest(ViewerTestCase):
 
     def test_region(self):
         self.assertEqual(self.json("--at=load-config", self.path), [
-            test_viewer.obj("lib/util.py:42", "Loader.read_chunk", 2000000,
-                            1, large=2000000),
-            test_viewer.obj("app.py:8", "load", 3000, 30, pymalloc=3000)])
+            json_row("lib/util.py:42", "Loader.read_chunk", 2000000,
+                     1, large=2000000),
+            json_row("app.py:8", "load", 3000, 30, pymalloc=3000)])
         text = self.view("--at=load-config", self.path)
         self.assertIn('Snapshot 7 (region "load-config") at time '
                       '12,000,000: 3,000,000 B in 900 blocks', text)

@@ -1,0 +1,326 @@
+"""pyheap_viewer.model: what a pyheap output file holds (Profile, Snapshot, sites, frames) and --at."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The file format is docs/file-format.md (version 1).  The reader
+# (reader.py) fills these objects; nothing here formats or analyses them.
+
+import array
+
+from .errors import SelectionError
+from .formatting import quote, short_list
+
+# The format versions this viewer reads.
+FORMAT_VERSIONS = (1,)
+
+# The three block classes, in the file's order.  Everywhere a class is an
+# index into this tuple.
+CLASSES = ("raw", "pymalloc", "python-large")
+CLASS_INDEX = {name.encode(): i for i, name in enumerate(CLASSES)}
+
+SNAPSHOT_KINDS = ("detailed", "peak", "exit", "user", "region", "mark")
+
+# The kinds whose snapshots have a label, which --at=LABEL names.
+LABELLED_KINDS = ("user", "region", "mark")
+
+TIME_UNITS = {
+    "i": "instructions",
+    "ms": "milliseconds",
+    "B": "bytes allocated + freed",
+}
+
+UNKNOWN_LOCATION = "(unknown)"
+UNKNOWN_FUNCTION = "???"
+
+# The type name of blocks that hold no Python object (`y` records' -1).
+NO_OBJECT = "(no object)"
+
+
+class Frame(tuple):
+    """One frame of a stack: a Python frame or a native one.
+
+    A plain tuple (kind, file, line, function, ip, obj) for speed and
+    memory; `kind` is "py" or "c".  `file`, `function` and `obj` are str or
+    None when unknown; `ip` is an int (0 for Python frames).
+    """
+
+    __slots__ = ()
+
+    kind = property(lambda self: self[0])
+    file = property(lambda self: self[1])
+    line = property(lambda self: self[2])
+    function = property(lambda self: self[3])
+    ip = property(lambda self: self[4])
+    obj = property(lambda self: self[5])
+
+    @property
+    def is_python(self):
+        return self[0] == "py"
+
+
+class Arena:
+    """The `a` record of a snapshot: pymalloc arenas at that moment."""
+
+    __slots__ = ("count", "arena_B", "pymalloc_B", "pymalloc_slot_B",
+                 "other_B")
+
+    def __init__(self, count, arena_B, pymalloc_B, pymalloc_slot_B, other_B):
+        self.count = count
+        self.arena_B = arena_B
+        self.pymalloc_B = pymalloc_B
+        self.pymalloc_slot_B = pymalloc_slot_B
+        self.other_B = other_B
+
+    @property
+    def fragmentation_B(self):
+        """Memory held in arenas that no live object uses (may be < 0)."""
+        return self.arena_B - self.pymalloc_slot_B
+
+
+class SiteTable:
+    """Live bytes and blocks by (stack, class): `b` or `tot` records.
+
+    Four parallel columns; `kid` is -1 for a site without a stack.
+    """
+
+    __slots__ = ("kids", "classes", "bytes", "blocks")
+
+    def __init__(self):
+        self.kids = array.array("q")
+        self.classes = array.array("b")
+        self.bytes = []
+        self.blocks = []
+
+    def __len__(self):
+        return len(self.kids)
+
+    def __iter__(self):
+        return zip(self.kids, self.classes, self.bytes, self.blocks)
+
+    def by_stack(self):
+        """The sites summed by stack: {kid: [bytes, blocks, raw_B,
+        pymalloc_B, python_large_B, raw_blocks, pymalloc_blocks,
+        python_large_blocks]}, in the order of the file."""
+        out = {}
+        for kid, cls, nbytes, nblocks in self:
+            rec = out.get(kid)
+            if rec is None:
+                rec = out[kid] = [0, 0, 0, 0, 0, 0, 0, 0]
+            rec[0] += nbytes
+            rec[1] += nblocks
+            rec[2 + cls] += nbytes
+            rec[5 + cls] += nblocks
+        return out
+
+    def rewrite(self, keep=None, remap=None):
+        """Drop the rows whose stack is not in `keep` (a bytearray by kid;
+        -1 is never kept) and rename stacks by `remap` (an array by kid;
+        -1 stays -1), in place; rows that come to share a stack and a
+        class are merged, in the order of their first row."""
+        rows = {}
+        for kid, cls, nbytes, nblocks in self:
+            if keep is not None and (kid < 0 or not keep[kid]):
+                continue
+            if remap is not None and kid >= 0:
+                kid = remap[kid]
+            rec = rows.get((kid, cls))
+            if rec is None:
+                rows[(kid, cls)] = [nbytes, nblocks]
+            else:
+                rec[0] += nbytes
+                rec[1] += nblocks
+        self.kids = array.array("q", [key[0] for key in rows])
+        self.classes = array.array("b", [key[1] for key in rows])
+        self.bytes = [rec[0] for rec in rows.values()]
+        self.blocks = [rec[1] for rec in rows.values()]
+
+
+class Snapshot:
+    """A detailed snapshot: class totals, arenas and (if kept) its sites."""
+
+    __slots__ = ("n", "time", "kind", "label", "lineno", "index",
+                 "classes", "arena", "n_sites", "sites", "typed",
+                 "births", "_by_stack")
+
+    def __init__(self, n, time, kind, label, lineno, index):
+        self.n = n                  # sample number
+        self.time = time
+        self.kind = kind            # one of SNAPSHOT_KINDS
+        self.label = label          # str (user snapshots) or None
+        self.lineno = lineno
+        self.index = index          # position among the file's snapshots
+        self.classes = []           # [(bytes, blocks)] x 3, CLASSES order
+        self.arena = None           # Arena
+        self.n_sites = 0            # number of `b` records
+        self.sites = None           # SiteTable, or None if not kept
+        self.typed = None           # `y` records: [kid, class, type,
+        #                             bytes, blocks] (type: str or None)
+        self.births = None          # `m` records: [kid, class,
+        #                             birth_iter, bytes, blocks]
+        self._by_stack = None
+
+    def by_stack(self):
+        """Its sites summed by stack (see SiteTable.by_stack); cached."""
+        if self._by_stack is None:
+            self._by_stack = (self.sites.by_stack() if self.sites is not None
+                              else {})
+        return self._by_stack
+
+    def forget_sums(self):
+        """Drop the cached by_stack() after its sites changed."""
+        self._by_stack = None
+
+    @property
+    def has_sites(self):
+        """Whether the file gave this snapshot its `b` records: a mark
+        snapshot thinned out (--max-mark-snapshots) has none though its
+        heap is not empty."""
+        return self.n_sites > 0 or self.heap_B == 0 or self.kind == "region"
+
+    @property
+    def heap_B(self):
+        return sum(b for b, _ in self.classes)
+
+    @property
+    def heap_blocks(self):
+        return sum(n for _, n in self.classes)
+
+
+def describe(snap):
+    """'peak', 'exit', 'user "label"', 'region "name"' or 'detailed'."""
+    if snap.kind in LABELLED_KINDS:
+        return "%s %s" % (snap.kind, quote(snap.label))
+    return snap.kind
+
+
+class Samples:
+    """The time series (`t` records), one compact column per field."""
+
+    FIELDS = ("time", "heap_B", "heap_blocks", "raw_B", "pymalloc_B",
+              "pylarge_B", "arena_B", "arena_count")
+
+    def __init__(self):
+        for name in self.FIELDS:
+            setattr(self, name, array.array("Q"))
+
+    def __len__(self):
+        return len(self.time)
+
+    def class_B(self, i):
+        return (self.raw_B[i], self.pymalloc_B[i], self.pylarge_B[i])
+
+
+class Profile:
+    """Everything read from one pyheap output file."""
+
+    def __init__(self, path):
+        self.path = path
+        self.version = None
+        self.meta = {}
+        self.strings = []
+        self.frames = []
+        self.stack_parent = array.array("q")    # by kid: parent kid or -1
+        self.stack_frame = array.array("q")     # by kid: fid
+        self.samples = Samples()
+        self.snapshots = []
+        self.total_classes = [[0, 0], [0, 0], [0, 0]]   # bytes, blocks
+        self.totals = None          # SiteTable of `tot` records, if kept
+        self.n_lines = 0
+
+    # -- stacks --
+
+    def stack(self, kid):
+        """The frames of stack `kid`, innermost (allocating) first."""
+        frames = []
+        parent = self.stack_parent
+        fids = self.stack_frame
+        while kid >= 0:
+            frames.append(self.frames[fids[kid]])
+            kid = parent[kid]
+        return frames
+
+    # -- snapshots --
+
+    def snapshots_of_kind(self, kind):
+        return [s for s in self.snapshots if s.kind == kind]
+
+    @property
+    def peak_snapshot(self):
+        peaks = self.snapshots_of_kind("peak")
+        return peaks[0] if peaks else None
+
+    @property
+    def exit_snapshot(self):
+        exits = self.snapshots_of_kind("exit")
+        return exits[-1] if exits else None
+
+    def peak_sample(self):
+        """Index of the peak sample: the peak snapshot's, else the first
+        sample with the highest heap; None without samples."""
+        peak = self.peak_snapshot
+        if peak is not None:
+            return peak.n
+        heap = self.samples.heap_B
+        if not heap:
+            return None
+        top = max(heap)
+        return heap.index(top)
+
+    @property
+    def time_unit(self):
+        return self.meta.get("time_unit", "")
+
+
+# ------------------------------------------------------------------------- #
+# Which snapshots to read: --at, or all                                     #
+# ------------------------------------------------------------------------- #
+
+def every_snapshot(kind, n, label):
+    """The reader's want_sites for keeping the sites of every snapshot."""
+    return True
+
+
+class At:
+    """What --at names: a kind, a sample number or a user label."""
+
+    def __init__(self, text):
+        self.text = text
+        if text in ("peak", "exit"):
+            self.how, self.value = text, None
+        elif text.startswith("label:"):
+            self.how, self.value = "label", text[len("label:"):]
+        elif text.isdigit() and text.isascii():
+            self.how, self.value = "n", int(text)
+        else:
+            self.how, self.value = "label", text
+
+    def matches(self, kind, n, label):
+        if self.how == "peak":
+            return kind == "peak"
+        if self.how == "exit":
+            return kind == "exit"
+        if self.how == "n":
+            return n == self.value
+        return kind in LABELLED_KINDS and label == self.value
+
+    def select(self, profile):
+        """The snapshot named; raises SelectionError."""
+        found = [s for s in profile.snapshots
+                 if self.matches(s.kind, s.n, s.label)]
+        if found:
+            # The first peak, the last exit, the first snapshot at sample
+            # N (all of them describe the same moment), the last user
+            # snapshot with the label.
+            return found[0] if self.how in ("peak", "n") else found[-1]
+        if self.how in ("peak", "exit"):
+            raise SelectionError("the file has no %s snapshot" % self.how)
+        if self.how == "n":
+            ns = sorted(set(s.n for s in profile.snapshots))
+            raise SelectionError(
+                "no snapshot at sample %d (snapshots are at samples: %s)"
+                % (self.value, short_list([str(n) for n in ns])))
+        labels = []
+        for s in profile.snapshots:
+            if s.kind in LABELLED_KINDS and quote(s.label) not in labels:
+                labels.append(quote(s.label))
+        raise SelectionError("no user snapshot labelled %s (labels: %s)"
+                             % (quote(self.value), short_list(labels)))

@@ -1,0 +1,317 @@
+"""pyheap_viewer.naming: the location rule (which frame names a site) and the module rule (--by=module, --by=package)."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Both rules cache what they compute per profile: the View (view.py) keeps
+# one Locator and one ModuleNamer for the profile it shows.
+
+import array
+import os
+import re
+
+from .model import UNKNOWN_FUNCTION, UNKNOWN_LOCATION
+
+# Allocation entry points that a native stack may start with.  The location
+# rule skips them so that a site is named after the code that asked for
+# memory, not after malloc itself (massif's --alloc-fn does the same).
+ALLOC_FUNCTIONS = frozenset((
+    "malloc", "calloc", "realloc", "reallocarray", "memalign",
+    "posix_memalign", "aligned_alloc", "valloc", "pvalloc", "strdup",
+    "strndup", "__libc_malloc", "__libc_calloc", "__libc_realloc",
+    "__libc_memalign",
+    "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t",
+    "_ZnwmSt11align_val_t", "_ZnamSt11align_val_t",
+    "_ZnwmSt11align_val_tRKSt9nothrow_t",
+    "_ZnamSt11align_val_tRKSt9nothrow_t",
+    "_Znwj", "_Znaj", "_ZnwjRKSt9nothrow_t", "_ZnajRKSt9nothrow_t",
+    "operator new(unsigned long)", "operator new[](unsigned long)",
+    "operator new(unsigned long, std::nothrow_t const&)",
+    "operator new[](unsigned long, std::nothrow_t const&)",
+    "operator new(unsigned long, std::align_val_t)",
+    "operator new[](unsigned long, std::align_val_t)",
+))
+
+
+class Locator:
+    """The location rule: which frame names a site, and its names.
+
+    One per View: it caches by stack id, so a View makes a new one when
+    --filter or --depth rewrite the stacks.  `module_namer()` gives the
+    ModuleNamer for --by=module and --by=package.
+    """
+
+    def __init__(self, profile, module_namer):
+        self.profile = profile
+        self.module_namer = module_namer
+        self._site_fid = array.array("q", [-1]) * len(profile.stack_frame)
+        self._names = {}
+
+    def site_frame(self, kid):
+        """The frame that names a site; None for a site without a stack.
+
+        That is the innermost Python frame of the stack; in a stack
+        without one, the innermost native frame that is not an allocation
+        function (or the innermost frame if all are).
+        """
+        if kid < 0:
+            return None
+        prof = self.profile
+        fid = self._site_fid[kid]
+        if fid < 0:
+            frames = prof.frames
+            fids = prof.stack_frame
+            parents = prof.stack_parent
+            native = -1
+            k = kid
+            while k >= 0:
+                frame = frames[fids[k]]
+                if frame[0] == "py":
+                    fid = fids[k]
+                    break
+                if native < 0 and frame[3] not in ALLOC_FUNCTIONS:
+                    native = fids[k]
+                k = parents[k]
+            else:
+                fid = native if native >= 0 else fids[kid]
+            self._site_fid[kid] = fid
+        return prof.frames[fid]
+
+    def site_name(self, kid, by):
+        """(location, function, sort key, frame) of a site's stack at a
+        --by granularity (see frame_name)."""
+        frame = self.site_frame(kid)
+        if frame is None:
+            return UNKNOWN_LOCATION, "", (UNKNOWN_LOCATION, 0), None
+        if by == "stack":
+            by = "line"
+        names = self._names.get(by)
+        if names is None:
+            names = self._names[by] = {}
+        name = names.get(frame)
+        if name is None:
+            if by in ("module", "package"):
+                namer = self.module_namer()
+                text = (namer.module(frame) if by == "module"
+                        else namer.package(frame))
+                name = (text, "", (text, 0), frame)
+            else:
+                name = frame_name(frame, by) + (frame,)
+            names[frame] = name
+        return name
+
+
+def frame_name(frame, by="line"):
+    """(location, function, sort key) of a frame at a --by granularity.
+
+    The location rule (the JSON contract):
+      Python frame:  "path:line"
+      native frame:  "file:line" if its source file is known, else
+                     "object@0xIP" if its object file is known, else "0xIP"
+    For --by=function and --by=file the location is the file alone (the
+    object file, or "???", for a native frame without a source file).
+    The function is the qualified name, "???" if unknown.  The sort key is
+    (file, number): the line, or the instruction pointer.
+    """
+    function = frame[3] if frame[3] is not None else UNKNOWN_FUNCTION
+    if frame[0] == "py" or frame[1] is not None:
+        path, number = frame[1], frame[2]
+        if by == "line":
+            return "%s:%d" % (path, number), function, (path, number)
+        return path, function, (path, 0)
+    if frame[5] is not None:
+        if by == "line":
+            return ("%s@0x%x" % (frame[5], frame[4]), function,
+                    (frame[5], frame[4]))
+        return frame[5], function, (frame[5], 0)
+    if by == "line":
+        return "0x%x" % frame[4], function, ("", frame[4])
+    return UNKNOWN_FUNCTION, function, (UNKNOWN_FUNCTION, 0)
+
+
+def stack_names(profile, kid):
+    """[(location, function)] of a stack, innermost first."""
+    return [frame_name(f)[:2] for f in profile.stack(kid)] if kid >= 0 \
+        else []
+
+
+# The module rule (--by=module and --by=package).  The file records no
+# sys.path, so the roots are inferred from the file names themselves:
+#
+#   "<frozen NAME>"           module NAME, package "stdlib"
+#   another "<...>" name      module and package: that name ("<string>")
+#   .../site-packages/REST,   module REST as a dotted name (".py" and a
+#   .../dist-packages/REST    final "__init__" dropped), package its first
+#                             component: the top-level import package
+#   .../lib/pythonX.Y/REST    (and lib64/, and lib-dynload/ inside it): the
+#                             standard library: module REST, package "stdlib"
+#   the program's own files   relative to the program's root: module the
+#                             dotted relative path, package its first
+#                             directory, or "(main program)" for a file in
+#                             the root itself
+#   any other file            module and package: its path, as it is
+#
+# The program's root is the directory of the script that the command line
+# (meta cmd) names -- `python3 [options] SCRIPT`, found among the files of
+# the Python frames -- or, for `python3 -m MOD`, the directory MOD's file is
+# in, less MOD's own package directories.  A relative file name is relative
+# to the root.  Without a root, absolute file names are "any other file".
+# A site named by a native frame (a stack without Python frames) has its
+# object file as module and the object's base name as package ("???" if
+# unknown); a site without a stack has "(unknown)" for both.
+
+MAIN_PROGRAM = "(main program)"
+STDLIB = "stdlib"
+_STDLIB_RE = re.compile(r"(?:^|/)lib(?:64)?/python\d+(?:\.\d+)?t?/(.*)$")
+_PYTHON_OPTIONS_WITH_ARG = ("-W", "-X", "-Q", "--check-hash-based-pycs")
+
+
+class ModuleNamer:
+    """The module rule above; one per View (View.module_namer)."""
+
+    def __init__(self, profile):
+        self.profile = profile
+        self.root = self._find_root()
+        self._cache = {}
+
+    # -- the program's root --
+
+    def _script(self):
+        """('script', PATH), ('module', NAME) or None, from meta cmd."""
+        words = self.profile.meta.get("cmd", "").split()
+        i = 1
+        while i < len(words):
+            word = words[i]
+            if word == "-m" and i + 1 < len(words):
+                return "module", words[i + 1]
+            if word.startswith("-m") and len(word) > 2:
+                return "module", word[2:]
+            if word == "-c" or (word.startswith("-c") and len(word) > 2):
+                return None
+            if word in _PYTHON_OPTIONS_WITH_ARG:
+                i += 2
+                continue
+            if word == "-" or not word.startswith("-"):
+                return ("script", word) if word != "-" else None
+            i += 1
+        return None
+
+    def _find_root(self):
+        found = self._script()
+        if found is None:
+            return None
+        how, what = found
+        prof = self.profile
+        files = set(f[1] for f in prof.frames if f[0] == "py" and f[1])
+        # Where several files end with the name, the script is the one
+        # whose frames are outermost in stacks, and not an installed one.
+        outer = set()
+        for kid, parent in enumerate(prof.stack_parent):
+            if parent < 0:
+                outer.add(prof.frames[prof.stack_frame[kid]][1])
+
+        def rank(f):
+            installed = ("/site-packages/" in f or "/dist-packages/" in f
+                         or _STDLIB_RE.search(f) is not None)
+            return (f not in outer, installed, f)
+
+        if how == "script":
+            script = os.path.normpath(what)
+            if script in files:
+                return os.path.dirname(script)
+            tails = sorted((f for f in files if f.endswith("/" + script)),
+                           key=rank)
+            if tails:
+                return os.path.dirname(tails[0])
+            return None
+        parts = what.split(".")
+        for tail in ("/".join(parts) + ".py",
+                     "/".join(parts) + "/__main__.py",
+                     "/".join(parts) + "/__init__.py"):
+            if tail in files:
+                return ""
+            tails = sorted((f for f in files if f.endswith("/" + tail)),
+                           key=rank)
+            if tails:
+                return tails[0][:-len(tail) - 1]
+        return None
+
+    # -- names --
+
+    def module(self, frame):
+        return self._names(frame)[0]
+
+    def package(self, frame):
+        return self._names(frame)[1]
+
+    def _names(self, frame):
+        found = self._cache.get(frame)
+        if found is None:
+            found = self._cache[frame] = self._compute(frame)
+        return found
+
+    def _compute(self, frame):
+        if frame[0] != "py":
+            obj = frame[5] or frame[1]
+            if obj is None:
+                return UNKNOWN_FUNCTION, UNKNOWN_FUNCTION
+            return obj, os.path.basename(obj) or obj
+        path = frame[1]
+        if path.startswith("<") and path.endswith(">"):
+            if path.startswith("<frozen ") and len(path) > 9:
+                return path[8:-1], STDLIB
+            return path, path
+        parts = path.split("/")
+        for i in range(len(parts) - 1, -1, -1):
+            if parts[i] in ("site-packages", "dist-packages"):
+                rest = parts[i + 1:]
+                if rest:
+                    return _dotted(rest), _strip_suffix(rest[0])
+                break
+        match = _STDLIB_RE.search(path)
+        if match:
+            rest = match.group(1).split("/")
+            if rest[0] == "lib-dynload" and len(rest) > 1:
+                rest = rest[1:]
+            if rest != [""]:
+                return _dotted(rest), STDLIB
+        rel = self._relative(path)
+        if rel is None:
+            return path, path
+        parts = rel.split("/")
+        if len(parts) == 1:
+            return _dotted(parts), MAIN_PROGRAM
+        return _dotted(parts), parts[0]
+
+    def _relative(self, path):
+        """`path` relative to the program's root, or None."""
+        root = self.root
+        prefix = root.rstrip("/") + "/" if root else None
+        if path.startswith("/"):
+            if prefix and prefix.startswith("/") and path.startswith(prefix):
+                return path[len(prefix):]
+            return None
+        # Relative: to the current directory, taken for the root.
+        rel = os.path.normpath(path)
+        if prefix and not prefix.startswith("/"):
+            if not rel.startswith(prefix):
+                return None
+            rel = rel[len(prefix):]
+        if rel == ".." or rel.startswith("../"):
+            return None
+        return rel
+
+
+def _strip_suffix(name):
+    for suffix in (".py", ".pyw", ".pyc"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def _dotted(parts):
+    """A module name from path components: 'a/b/c.py' -> 'a.b.c',
+    'a/b/__init__.py' -> 'a.b'."""
+    parts = list(parts)
+    parts[-1] = _strip_suffix(parts[-1])
+    if len(parts) > 1 and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(p for p in parts if p)
