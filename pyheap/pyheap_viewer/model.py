@@ -10,7 +10,7 @@ from .errors import SelectionError
 from .formatting import quote, short_list
 
 # The format versions this viewer reads.
-FORMAT_VERSIONS = (1,)
+FORMAT_VERSIONS = (1, 2)
 
 # The three block classes, in the file's order.  Everywhere a class is an
 # index into this tuple.
@@ -139,7 +139,8 @@ class Snapshot:
 
     __slots__ = ("n", "time", "kind", "label", "lineno", "index",
                  "classes", "arena", "n_sites", "sites", "typed",
-                 "births", "_by_stack")
+                 "births", "epoch_width", "n_epochs", "born",
+                 "arena_bands", "pinned", "_by_stack")
 
     def __init__(self, n, time, kind, label, lineno, index):
         self.n = n                  # sample number
@@ -156,6 +157,14 @@ class Snapshot:
         #                             bytes, blocks] (type: str or None)
         self.births = None          # `m` records: [kid, class,
         #                             birth_iter, bytes, blocks]
+        self.epoch_width = None     # `epochs` record (format 2): epoch e
+        self.n_epochs = None        #   is [e * width, (e + 1) * width)
+        self.born = None            # `born` records: [kid, class, epoch,
+        #                             bytes, blocks]
+        self.arena_bands = None     # `arenas` records: [(arenas, slot_B)]
+        #                             by tenth of use, 10 of them
+        self.pinned = None          # `pinned` records: [kid, band,
+        #                             arenas, bytes, blocks]
         self._by_stack = None
 
     def by_stack(self):

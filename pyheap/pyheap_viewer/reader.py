@@ -69,6 +69,10 @@ _RECORDS = {
     b"y": ("K-:kid", "C:class_name", "S-:type_sid", "N:bytes", "N:blocks"),
     b"m": ("K-:kid", "C:class_name", "N:birth_iter", "N:bytes", "N:blocks"),
     b"tot": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
+    b"epochs": ("N:width", "N:count"),
+    b"born": ("K-:kid", "C:class_name", "N:epoch", "N:bytes", "N:blocks"),
+    b"arenas": ("N:band", "N:arena_count", "N:slot_B"),
+    b"pinned": ("K-:kid", "N:band", "N:arena_count", "N:bytes", "N:blocks"),
     b"end-snapshot": (),
     b"end-of-file": ("N:n_lines",),
 }
@@ -252,6 +256,8 @@ class _Reader:
             b"k": self._table_lines,
             b"t": self._series_lines,
             b"tot": self._totals_lines,
+            b"epochs": self._epoch_lines, b"born": self._epoch_lines,
+            b"arenas": self._epoch_lines, b"pinned": self._epoch_lines,
         }
 
     def read(self, f):
@@ -513,6 +519,88 @@ class _Reader:
         finally:
             self.snap_state = snap_state
             self.n_sites = n_sites
+            self.lineno = lineno
+        return start + lineno - first
+
+    def _epoch_lines(self, lines, start):
+        """`epochs`, `born`, `arenas` and `pinned` records (format 2): when
+        a snapshot's blocks were born, how full the arenas are and whose
+        blocks lie in them.  They follow a snapshot's `m` records, in that
+        order: states 7 (epochs, born), 8 (arenas), 9 (pinned)."""
+        state = self.state
+        snap = self.snap
+        snap_state = self.snap_state
+        n_stacks = self.counts[2]
+        keep = self.sites is not None
+        first = lineno = self.lineno
+        try:
+            for line in islice(lines, start, None):
+                parts = line.split(b" ")
+                tag = parts[0]
+                lineno += 1
+                if self.profile.version < 2:
+                    raise BadRecord("'%s' record in a format %d file (it "
+                                    "came with format 2)"
+                                    % (tag.decode(), self.profile.version))
+                if tag == b"epochs":
+                    if snap is None or not 4 <= snap_state <= 6:
+                        self._misplaced(tag, state, snap)
+                    snap_state = 7
+                    _diagnose(parts, {})
+                    width, count = int(parts[1]), int(parts[2])
+                    if width < 1 or width & (width - 1) or count < 1:
+                        raise BadRecord("'epochs' record: the width must be a "
+                                        "power of two and the count at "
+                                        "least 1")
+                    snap.epoch_width, snap.n_epochs = width, count
+                    if keep:
+                        snap.born = []
+                    continue
+                if tag == b"born":
+                    if snap is None or snap_state != 7:
+                        self._misplaced(tag, state, snap)
+                    _diagnose(parts, {"K": n_stacks})
+                    kid, epoch = int(parts[1]), int(parts[3])
+                    if kid >= n_stacks or epoch >= snap.n_epochs:
+                        raise BadRecord("'born' record: stack %d or epoch %d "
+                                        "out of range" % (kid, epoch))
+                    if keep:
+                        snap.born.append([kid, CLASS_INDEX[parts[2]], epoch,
+                                          int(parts[4]), int(parts[5])])
+                    continue
+                if tag == b"arenas":
+                    if snap is None or not 4 <= snap_state <= 8:
+                        self._misplaced(tag, state, snap)
+                    if snap_state < 8:
+                        snap_state = 8
+                        snap.arena_bands = []
+                    _diagnose(parts, {})
+                    if int(parts[1]) != len(snap.arena_bands):
+                        raise BadRecord("'arenas' record: band %s, expected "
+                                        "%d" % (show_field(parts[1]),
+                                                len(snap.arena_bands)))
+                    snap.arena_bands.append((int(parts[2]), int(parts[3])))
+                    continue
+                if tag == b"pinned":
+                    if (snap is None or snap_state not in (8, 9)
+                            or len(snap.arena_bands) != 10):
+                        self._misplaced(tag, state, snap)
+                    if snap_state == 8:
+                        snap_state = 9
+                        snap.pinned = [] if keep else None
+                    _diagnose(parts, {"K": n_stacks})
+                    kid, band = int(parts[1]), int(parts[2])
+                    if kid >= n_stacks or band >= 10:
+                        raise BadRecord("'pinned' record: stack %d or band %d "
+                                        "out of range" % (kid, band))
+                    if keep:
+                        snap.pinned.append([kid, band, int(parts[3]),
+                                            int(parts[4]), int(parts[5])])
+                    continue
+                lineno -= 1
+                break
+        finally:
+            self.snap_state = snap_state
             self.lineno = lineno
         return start + lineno - first
 
