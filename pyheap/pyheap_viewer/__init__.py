@@ -21,6 +21,8 @@ listed above it (tests/test_viewer_package.py checks it).
                        applied, and the naming caches of its stacks
                        (passed explicitly); StreamView for streamed files
   grouping             --by: Group, group_sites(), GroupKey; CallTree
+  births               the leak verdict from when each group's survivors
+                       were born (format 2's birth epochs)
   growth               --growth's analysis: trends of live bytes
   leaks                --leaks' analysis: what each iteration leaves
   gate                 --check: limits, configuration files, baselines,

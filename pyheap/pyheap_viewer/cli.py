@@ -14,7 +14,7 @@ from . import PROG, VERSION
 from .errors import InputError, UsageError
 from .formatting import escape, parse_size, parse_tolerance
 from .gate import LIMITS
-from .grouping import BY_KEYS
+from .grouping import BY_KEYS, USER_BY_KEYS
 from .growth import DEFAULT_MIN_TAU, DEFAULT_WARMUP
 from .help import HELP, USAGE
 from .leaks import DEFAULT_LEAK_LAG
@@ -136,7 +136,11 @@ def parse_args(argv):
                         default=None)
     parser.add_argument("--at", type=_at, default=None)
     parser.add_argument("--at2", type=_at, default=None)
-    parser.add_argument("--by", choices=BY_KEYS, default=None)
+    parser.add_argument("--by", choices=BY_KEYS + USER_BY_KEYS,
+                        default=None)
+    parser.add_argument("--user-code", type=_glob, action="append",
+                        default=[], metavar="GLOB")
+    parser.add_argument("--innermost", action="store_true")
     parser.add_argument("--depth", type=_int_range(1), default=None)
     parser.add_argument("--filter", type=_glob, action="append",
                         default=[])
@@ -146,6 +150,7 @@ def parse_args(argv):
     parser.add_argument("--y", type=_int_range(4, 1000), default=20)
     parser.add_argument("--samples", type=_int_range(0), default=100)
     parser.add_argument("--no-source", action="store_true")
+    parser.add_argument("--no-summary", action="store_true")
     parser.add_argument("--annotate", type=_path, default=None,
                         metavar="FILE.py")
     parser.add_argument("--diff", action="store_true")
@@ -181,6 +186,15 @@ def parse_args(argv):
 def _check_options(parser, options):
     """The combinations argparse cannot check; status 2."""
     files = options.files
+    # --by=user-line and the like: --by=line in the user view (naming.py).
+    options.user_by = bool(options.by and options.by.startswith("user-"))
+    if options.user_by:
+        if options.innermost:
+            parser.error("--by=%s and --innermost do not go together"
+                         % options.by)
+        options.by = options.by[len("user-"):]
+    if options.innermost and options.user_code:
+        parser.error("--user-code and --innermost do not go together")
     modes = [name for name, on in (("--diff", options.diff),
                                    ("--annotate", options.annotate),
                                    ("--export", options.export),
@@ -269,7 +283,8 @@ def run(options, out):
     """Render the report the options pick to `out` (an Output); return
     the exit status."""
     report = report_for(options)()
-    return report.render(Inputs(options), options, out)
+    return report.render(Inputs(options, report.wants_user_view(options)),
+                         options, out)
 
 
 def _print(text):

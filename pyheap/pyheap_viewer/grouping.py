@@ -13,7 +13,8 @@ class Group:
     """Live memory of the sites that share a key (a row of --by)."""
 
     __slots__ = ("location", "function", "sort_key", "bytes", "blocks",
-                 "by_class", "stack", "n_sites", "frame", "kid")
+                 "by_class", "stack", "n_sites", "frame", "kid", "others",
+                 "user_view", "frame_is_user")
 
     def __init__(self, location, function, sort_key, frame, kid,
                  stack=None):
@@ -27,6 +28,25 @@ class Group:
         self.by_class = [0, 0, 0]
         self.stack = stack          # [(location, function)] for --by=stack
         self.n_sites = 0
+        # The frames the other view names its sites by, with their bytes,
+        # biggest first: [(frame or None, bytes)] (see group_sites()).
+        self.others = None
+        self.user_view = False      # named by the user frame (naming.py)
+        self.frame_is_user = False  # its frame is the user's own code
+
+    def via(self):
+        """In the user view: [(frame, bytes)] of the library frames that
+        allocated the group's memory (its sites' innermost frames other
+        than the group's own), biggest first."""
+        return [(f, b) for f, b in (self.others or ())
+                if f is not None and f != self.frame]
+
+    def user_frame(self):
+        """In the innermost view: the user frame holding most of the
+        group's bytes, or None."""
+        for f, _ in self.others or ():
+            return f
+        return None
 
     def to_json(self):
         obj = {
@@ -40,11 +60,32 @@ class Group:
         if self.stack is not None:
             obj["stack"] = [{"location": loc, "function": fn}
                             for loc, fn in self.stack]
+        if self.others is not None:
+            user = self.own_user_frame()
+            obj["user_location"], obj["user_function"] = (
+                frame_name(user)[:2] if user is not None else (None, None))
+            if self.user_view:
+                obj["via"] = [{"location": loc, "function": fn,
+                               "bytes": nbytes}
+                              for (loc, fn, _), nbytes in
+                              ((frame_name(f), b) for f, b in self.via())]
         return obj
+
+    def own_user_frame(self):
+        """The innermost user frame of the group's memory: its own frame
+        in the user view (if it is the user's), else the user frame that
+        holds most of its bytes; None if there is none."""
+        if self.user_view:
+            return self.frame if self.frame_is_user else None
+        return self.user_frame()
 
 
 BY_KEYS = ("line", "function", "file", "stack", "module", "package",
            "class", "type")
+
+# The same by the user frame (naming.py), in any report: --by=user-line.
+USER_BY_KEYS = ("user-line", "user-function", "user-file", "user-module",
+                "user-package")
 
 # The noun of a --by key, singular and plural, for the reports.
 BY_NOUNS = {"line": ("line", "lines"), "function": ("function", "functions"),
@@ -81,13 +122,22 @@ def group_sites(view, own, by="line", top=0, snap=None):
         return _group_types(view.profile, snap, top)
     # Sum into plain lists first; make Group objects for the rows kept.
     sums = {}   # key -> [bytes, blocks, raw, pymalloc, large, sites, kid]
-    site_name = view.locator().site_name
+    others = {}  # key -> {other frame: bytes} (Locator.other_frame)
+    locator = view.locator()
+    site_name = locator.site_name
+    other_frame = locator.other_frame
     for kid, rec in own.items():
         if by == "stack":
             key = kid
         else:
             location, function, _, _ = site_name(kid, by)
             key = location if by in NAME_ONLY else (location, function)
+        if by != "stack":
+            frames = others.get(key)
+            if frames is None:
+                frames = others[key] = {}
+            frame = other_frame(kid)
+            frames[frame] = frames.get(frame, 0) + rec[0]
         acc = sums.get(key)
         if acc is None:
             sums[key] = [rec[0], rec[1], rec[2], rec[3], rec[4], 1, kid]
@@ -117,11 +167,27 @@ def group_sites(view, own, by="line", top=0, snap=None):
         group.bytes, group.blocks = acc[0], acc[1]
         group.by_class = acc[2:5]
         group.n_sites = acc[5]
+        if by != "stack":
+            key = location if by in NAME_ONLY else (location, function)
+            group.others = rank_frames(others.get(key, {}))
+            group.user_view = locator.by_user
+            group.frame_is_user = (frame is not None
+                                   and locator.user_code.is_user(frame))
         groups.append(group)
     # Two stable sorts: the tie-break key, then bytes, biggest first.
     groups.sort(key=group_tiebreak)
     groups.sort(key=_group_bytes, reverse=True)
     return GroupList(groups[:top] if top else groups, len(sums))
+
+
+def rank_frames(frames):
+    """[(frame, bytes)] of {frame: bytes}, biggest first (ties: by name;
+    None last)."""
+    def key(item):
+        frame, nbytes = item
+        name = frame_name(frame)[2] if frame is not None else ("\uffff", 0)
+        return (-nbytes, frame is None, name)
+    return sorted(frames.items(), key=key)
 
 
 def _group_classes(own, top):
@@ -173,6 +239,12 @@ def _group_types(profile, snap, top):
         group.bytes, group.blocks = acc[0], acc[1]
         group.by_class = acc[2:5]
         group.n_sites = acc[5]
+        if by != "stack":
+            key = location if by in NAME_ONLY else (location, function)
+            group.others = rank_frames(others.get(key, {}))
+            group.user_view = locator.by_user
+            group.frame_is_user = (frame is not None
+                                   and locator.user_code.is_user(frame))
         groups.append(group)
     groups.sort(key=group_tiebreak)
     groups.sort(key=_group_bytes, reverse=True)

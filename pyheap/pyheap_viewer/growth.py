@@ -64,6 +64,12 @@
 #
 # The iteration marks (--leaks) are leaks.py's.
 #
+# A file of format 2 also says when each group's surviving blocks were
+# born, which does not depend on where the snapshots fall: births.py's
+# verdict then decides `growing` (the trend's measures stay, for the
+# rate's sparkline and for groups of a few resized blocks).  A file
+# without births (format 1) is judged by the trend alone, as above.
+#
 # Types.  `y` records (exit, user and region snapshots) tell which Python
 # type each live block holds; a site's dominant type is the one holding
 # most of its typed bytes in the last snapshot that has `y` records.
@@ -71,6 +77,7 @@
 
 import math
 
+from .births import BIRTH_FEW_BLOCKS, birth_evidence
 from .errors import InputError
 from .formatting import rounded
 from .grouping import GroupKey
@@ -150,7 +157,8 @@ class SiteTrend:
                  "first", "last", "max", "end_share", "slope", "tau",
                  "late_slope", "late_tau", "steadiness", "score",
                  "growth", "growing", "per_iter", "kid", "stack",
-                 "dominant_type", "series", "verdict", "end_classes")
+                 "dominant_type", "series", "verdict", "end_classes",
+                 "births")
 
     def to_json(self, unit_scale):
         obj = {
@@ -173,6 +181,8 @@ class SiteTrend:
                                "share": rounded(self.dominant_type[2])}),
             "stack": [{"location": loc, "function": fn}
                       for loc, fn in self.stack],
+            "births": (None if self.births is None
+                       else self.births.to_json(rounded)),
         }
         return obj
 
@@ -289,7 +299,10 @@ def growth_trends(view, by, min_tau=DEFAULT_MIN_TAU, warmup=DEFAULT_WARMUP):
     profile = view.profile
     grouping = GroupKey(view, by)
     all_points = growth_points(profile)
-    if len(all_points) < 3:
+    heaps = [s.heap_B for s in profile.snapshots] or [0]
+    min_growth = GROWTH_MIN_SHARE * max(heaps)
+    evidence = birth_evidence(profile, grouping, min_growth)
+    if len(all_points) < (1 if evidence is not None else 3):
         raise InputError(profile.path, None,
                          "--growth needs at least 3 snapshots with sites "
                          "(the file has %d): run longer, or with a smaller "
@@ -299,7 +312,6 @@ def growth_trends(view, by, min_tau=DEFAULT_MIN_TAU, warmup=DEFAULT_WARMUP):
     series = _sum_series(profile, grouping, points)
     ts = [s.time for s in points]
     last_heap = points[-1].heap_B
-    min_growth = GROWTH_MIN_SHARE * max(s.heap_B for s in points)
     per_iter = iteration_slopes(profile, grouping, warmup) \
         if mark_snapshots(profile) else None
     end_classes = {}
@@ -316,51 +328,15 @@ def growth_trends(view, by, min_tau=DEFAULT_MIN_TAU, warmup=DEFAULT_WARMUP):
         trend.series = ys
         trend.first, trend.last, trend.max = ys[0], ys[-1], max(ys)
         trend.end_share = trend.last / last_heap if last_heap else 0.0
-        # The site's life: from the point before its first bytes on.
-        born = 0
-        while born < len(ys) and not ys[born]:
-            born += 1
-        born = max(0, born - 1)
-        life_ts, life_ys = ts[born:], ys[born:]
-        middle = life_ts[0] + (life_ts[-1] - life_ts[0]) / 2.0
-        late = [i for i, t in enumerate(life_ts) if t >= middle]
-        if len(late) < 3:
-            late = list(range(max(0, len(life_ts) - 3), len(life_ts)))
-        late_ts = [life_ts[i] for i in late]
-        late_ys = [life_ys[i] for i in late]
-        trend.slope = theil_sen(life_ts, life_ys)
-        # Changes smaller than GROWTH_TIE_SHARE of the group's highest
-        # bytes are not a trend either way (see the essay above).
-        tie = GROWTH_TIE_SHARE * trend.max
-        trend.tau = kendall_tau(life_ys, tie)
-        trend.late_slope = theil_sen(late_ts, late_ys)
-        trend.late_tau = kendall_tau(late_ys, tie)
-        trend.steadiness = max(0.0, min(trend.tau, trend.late_tau))
-        trend.score = max(0.0, trend.late_slope) * trend.steadiness
-        trend.growth = trend.slope * (life_ts[-1] - life_ts[0])
-        late_gain = trend.late_slope * (late_ts[-1] - late_ts[0])
-        rises = sum(1 for a, b in zip(life_ys, life_ys[1:]) if b - a > tie)
-        trend.growing = (trend.steadiness >= min_tau
-                         and len(life_ys) >= 3
-                         and rises >= GROWTH_MIN_RISES
-                         and trend.slope > 0 and trend.late_slope > 0
-                         and late_gain >= GROWTH_MIN_LATE_GAIN * trend.max
-                         and trend.growth >= min_growth)
+        _measure_trend(trend, ts, ys, min_tau, min_growth)
+        trend.births = None if evidence is None else evidence.get(key)
+        if evidence is not None:
+            _judge_by_births(trend)
         if trend.growing and is_free_lists(trend.location):
             # CPython's free lists hold dead objects, each list up to a
             # fixed number: they fill up as a program runs and are never
             # a leak (docs/file-format.md, "<free lists>").
             trend.growing = False
-        if trend.growing:
-            trend.verdict = "growing"
-        elif len(life_ys) < 3:
-            trend.verdict = "-"
-        elif (trend.tau >= min_tau and trend.max > trend.first and
-              (trend.late_tau < min_tau or trend.late_slope <= 0)):
-            trend.verdict = "plateau"
-        elif trend.tau <= -min_tau and trend.slope < 0:
-            trend.verdict = "shrinking"
-        else:
             trend.verdict = "-"
         trend.per_iter = None if per_iter is None else per_iter.get(key, 0.0)
         trend.dominant_type = types.get(key)
@@ -371,6 +347,82 @@ def growth_trends(view, by, min_tau=DEFAULT_MIN_TAU, warmup=DEFAULT_WARMUP):
     trends.sort(key=lambda t: (t.sort_key, t.function, str(t.key)))
     trends.sort(key=lambda t: (not t.growing, -t.score, -t.last))
     return trends, points, grouping
+
+
+def _measure_trend(trend, ts, ys, min_tau, min_growth):
+    """The trend's measures of one series and its verdict by them (the
+    essay above)."""
+    # The site's life: from the point before its first bytes on.
+    born = 0
+    while born < len(ys) and not ys[born]:
+        born += 1
+    born = max(0, born - 1)
+    life_ts, life_ys = ts[born:], ys[born:]
+    middle = life_ts[0] + (life_ts[-1] - life_ts[0]) / 2.0
+    late = [i for i, t in enumerate(life_ts) if t >= middle]
+    if len(late) < 3:
+        late = list(range(max(0, len(life_ts) - 3), len(life_ts)))
+    late_ts = [life_ts[i] for i in late]
+    late_ys = [life_ys[i] for i in late]
+    trend.slope = theil_sen(life_ts, life_ys)
+    # Changes smaller than GROWTH_TIE_SHARE of the group's highest
+    # bytes are not a trend either way (see the essay above).
+    tie = GROWTH_TIE_SHARE * trend.max
+    trend.tau = kendall_tau(life_ys, tie)
+    trend.late_slope = theil_sen(late_ts, late_ys)
+    trend.late_tau = kendall_tau(late_ys, tie)
+    trend.steadiness = max(0.0, min(trend.tau, trend.late_tau))
+    trend.score = max(0.0, trend.late_slope) * trend.steadiness
+    trend.growth = trend.slope * (life_ts[-1] - life_ts[0])
+    late_gain = trend.late_slope * (late_ts[-1] - late_ts[0]) \
+        if late_ts else 0.0
+    rises = sum(1 for a, b in zip(life_ys, life_ys[1:]) if b - a > tie)
+    trend.growing = (trend.steadiness >= min_tau
+                     and len(life_ys) >= 3
+                     and rises >= GROWTH_MIN_RISES
+                     and trend.slope > 0 and trend.late_slope > 0
+                     and late_gain >= GROWTH_MIN_LATE_GAIN * trend.max
+                     and trend.growth >= min_growth)
+    if trend.growing:
+        trend.verdict = "growing"
+    elif len(life_ys) < 3:
+        trend.verdict = "-"
+    elif (trend.tau >= min_tau and trend.max > trend.first and
+          (trend.late_tau < min_tau or trend.late_slope <= 0)):
+        trend.verdict = "plateau"
+    elif trend.tau <= -min_tau and trend.slope < 0:
+        trend.verdict = "shrinking"
+    else:
+        trend.verdict = "-"
+
+
+# The verdict words of the births (births.py's shapes).
+_BIRTH_VERDICTS = {"steady": "growing", "turnover": "turnover",
+                   "stopped": "plateau", "burst": "burst", "mixed": "-",
+                   "-": "-"}
+
+
+def _judge_by_births(trend):
+    """Replace the trend's verdict by the births' (births.py): a group
+    with survivors is judged by when they were born; a group with none
+    left at the end is not growing; a group of a few resized blocks
+    keeps the trend's verdict."""
+    ev = trend.births
+    if ev is None:
+        trend.growing = False
+        if trend.verdict == "growing":
+            trend.verdict = "-"
+        return
+    if ev.blocks <= BIRTH_FEW_BLOCKS:
+        return
+    trend.growing = ev.growing
+    trend.growth = ev.growth
+    trend.score = ev.rate if ev.growing else 0.0
+    if ev.growing:
+        trend.late_slope = ev.rate
+        trend.verdict = "growing"
+    else:
+        trend.verdict = _BIRTH_VERDICTS.get(ev.shape, "-")
 
 
 def fill_stacks(profile, grouping, trends, points):

@@ -5,6 +5,7 @@
 # one Locator and one ModuleNamer for the profile it shows.
 
 import array
+import fnmatch
 import os
 import re
 
@@ -31,27 +32,154 @@ ALLOC_FUNCTIONS = frozenset((
 ))
 
 
+# The user's own code.  The innermost frame of a stack is often a
+# library's: csv.py's DictReader.__next__ makes the row, numpy's numeric.py
+# makes the buffer, logging makes the logger.  That is true, and it is not
+# the line the user can change: that is the innermost frame in the user's
+# own code, which every text view leads with (the "user view"), naming the
+# library frame that did the allocating beside it ("via csv.py:111").
+#
+# A Python frame is library code, not the user's, when its file is
+#   - frozen ("<frozen importlib._bootstrap>", "<frozen abc>"): the import
+#     machinery and the modules CPython freezes;
+#   - in a site-packages or dist-packages directory: an installed package
+#     (numpy, sqlalchemy, pytest; Debian's /usr/lib/python3/dist-packages);
+#   - in the standard library: a ".../lib/pythonX.Y/" directory (and
+#     lib64/, lib-dynload/) outside site-packages;
+#   - pyheap's own: pyheap.py and pytest_pyheap.py, the package
+#     pyheap_viewer;
+#   - or the "<free lists>" pseudo-frame (no line holds those blocks).
+# Any other file is the user's, "<string>" and "<stdin>" included (code
+# the program exec'd: `python3 -c`, or a user's exec) -- unless library
+# code exec'd it (site.py runs .pth files that way).  Native frames are never the user's: a C
+# extension's malloc is filed under the Python line that called it.
+# --user-code=GLOB (repeatable) replaces the rule: a frame is the user's
+# when its file (or its base name, for a GLOB without '/') matches.  A
+# stack without a user frame (start-up, imports, a library's own thread)
+# keeps its innermost frame, and the views say it has none.  --innermost
+# switches the user view off: every site is named by its innermost frame,
+# as massif names it.
+
+FREE_LISTS_FILE = "<free lists>"
+_PYHEAP_FILES = ("pyheap.py", "pytest_pyheap.py")
+
+
+class UserCode:
+    """The rule above: is_user(frame), cached by file name."""
+
+    def __init__(self, globs=None):
+        self.globs = list(globs or ())
+        self._cache = {}
+
+    def is_user(self, frame):
+        if frame[0] != "py":
+            return False
+        path = frame[1] or ""
+        found = self._cache.get(path)
+        if found is None:
+            found = self._cache[path] = self._classify(path)
+        return found
+
+    def _classify(self, path):
+        if path.startswith("<frozen ") or path == FREE_LISTS_FILE:
+            return False
+        if self.globs:
+            base = os.path.basename(path)
+            return any(fnmatch.fnmatchcase(path, g)
+                       or ("/" not in g and fnmatch.fnmatchcase(base, g))
+                       for g in self.globs)
+        if path.startswith("<"):
+            return True
+        if "/site-packages/" in path or "/dist-packages/" in path:
+            return False
+        if _STDLIB_RE.search(path):
+            return False
+        parts = path.split("/")
+        if parts[-1] in _PYHEAP_FILES or "pyheap_viewer" in parts[:-1]:
+            return False
+        return True
+
+
 class Locator:
     """The location rule: which frame names a site, and its names.
 
     One per View: it caches by stack id, so a View makes a new one when
     --filter or --depth rewrite the stacks.  `module_namer()` gives the
-    ModuleNamer for --by=module and --by=package.
+    ModuleNamer for --by=module and --by=package.  With `by_user` (the
+    user view), a site is named by its innermost frame in user code
+    (`user_code`, a UserCode), when its stack has one.
     """
 
-    def __init__(self, profile, module_namer):
+    def __init__(self, profile, module_namer, user_code=None, by_user=False):
         self.profile = profile
         self.module_namer = module_namer
+        self.user_code = user_code if user_code is not None else UserCode()
+        self.by_user = by_user
         self._site_fid = array.array("q", [-1]) * len(profile.stack_frame)
+        self._user_fid = None
         self._names = {}
 
     def site_frame(self, kid):
-        """The frame that names a site; None for a site without a stack.
+        """The frame that names a site; None for a site without a stack:
+        in the user view its user frame if it has one, else its innermost
+        frame (innermost_frame())."""
+        if self.by_user and kid >= 0:
+            frame = self.user_frame(kid)
+            if frame is not None:
+                return frame
+        return self.innermost_frame(kid)
 
-        That is the innermost Python frame of the stack; in a stack
-        without one, the innermost native frame that is not an allocation
-        function (or the innermost frame if all are).
-        """
+    def user_frame(self, kid):
+        """The innermost Python frame of the stack that is the user's own
+        code (UserCode), or None."""
+        if kid < 0:
+            return None
+        if self._user_fid is None:
+            # -2: not computed yet; -1: the stack has none.
+            self._user_fid = array.array("q", [-2]) * len(
+                self.profile.stack_frame)
+        fid = self._user_fid[kid]
+        if fid == -2:
+            prof = self.profile
+            frames = prof.frames
+            fids = prof.stack_frame
+            parents = prof.stack_parent
+            is_user = self.user_code.is_user
+            fid = -1
+            k = kid
+            while k >= 0:
+                if self._user_fid[k] != -2:
+                    fid = self._user_fid[k]
+                    break
+                frame = frames[fids[k]]
+                if is_user(frame) and not (
+                        frame[1].startswith("<")
+                        and self._library_caller(parents[k])):
+                    fid = fids[k]
+                    break
+                k = parents[k]
+            self._user_fid[kid] = fid
+        return self.profile.frames[fid] if fid >= 0 else None
+
+    def _library_caller(self, kid):
+        """Whether the innermost Python frame of stack `kid` (the caller of
+        a "<string>" frame) is library code: code that site.py or a
+        library exec'd is theirs; `python3 -c`'s, or a user's exec, the
+        user's."""
+        prof = self.profile
+        while kid >= 0:
+            frame = prof.frames[prof.stack_frame[kid]]
+            # An exec'd frame's own caller decides for it too.
+            if frame[0] == "py" and not (frame[1].startswith("<") and
+                                         self.user_code.is_user(frame)):
+                return not self.user_code.is_user(frame)
+            kid = prof.stack_parent[kid]
+        return False
+
+    def innermost_frame(self, kid):
+        """The innermost Python frame of the stack; in a stack without
+        one, the innermost native frame that is not an allocation function
+        (or the innermost frame if all are); None without a stack."""
         if kid < 0:
             return None
         prof = self.profile
@@ -74,6 +202,14 @@ class Locator:
                 fid = native if native >= 0 else fids[kid]
             self._site_fid[kid] = fid
         return prof.frames[fid]
+
+    def other_frame(self, kid):
+        """The frame the other view would name the site by: in the user
+        view the innermost frame (the library frame that allocated, when
+        it differs), else the user frame; None without one."""
+        if self.by_user:
+            return self.innermost_frame(kid)
+        return self.user_frame(kid)
 
     def site_name(self, kid, by):
         """(location, function, sort key, frame) of a site's stack at a

@@ -21,8 +21,10 @@ class View:
     site takes the View; nothing else holds these caches.
     """
 
-    def __init__(self, profile):
+    def __init__(self, profile, user_code=None, by_user=False):
         self.profile = profile
+        self.user_code = user_code          # naming.UserCode, or None
+        self.by_user = by_user              # the user view (naming.py)
         self._module_namer = None
         self._locator = None
 
@@ -35,7 +37,8 @@ class View:
     def locator(self):
         """The location rule of the profile's stacks (naming.Locator)."""
         if self._locator is None:
-            self._locator = Locator(self.profile, self.module_namer)
+            self._locator = Locator(self.profile, self.module_namer,
+                                    self.user_code, self.by_user)
         return self._locator
 
     def site_name(self, kid, by):

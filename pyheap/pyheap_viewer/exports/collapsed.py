@@ -10,6 +10,7 @@ class CollapsedExport(Report):
     """--export=collapsed of the snapshot --at names (the peak)."""
 
     name = "collapsed"
+    user_view = False
 
     def render(self, inputs, options, out):
         view, snap = inputs.read_at(options.at or At("peak"))

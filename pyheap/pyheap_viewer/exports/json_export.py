@@ -17,6 +17,7 @@ class JsonExport(Report):
     writes each snapshot as it is read."""
 
     name = "json"
+    user_view = False
 
     def render(self, inputs, options, out):
         out.write(_export_head(inputs))

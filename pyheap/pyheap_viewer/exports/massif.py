@@ -21,6 +21,7 @@ class MassifExport(Report):
     read."""
 
     name = "massif"
+    user_view = False
 
     def render(self, inputs, options, out):
         first = inputs.stream()

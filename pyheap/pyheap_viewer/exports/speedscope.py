@@ -14,6 +14,7 @@ class SpeedscopeExport(Report):
     """--export=speedscope of the snapshot --at names (the peak)."""
 
     name = "speedscope"
+    user_view = False
 
     def render(self, inputs, options, out):
         view, snap = inputs.read_at(options.at or At("peak"))

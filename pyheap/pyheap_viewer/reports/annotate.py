@@ -17,6 +17,7 @@ class AnnotateReport(Report):
     (the peak) and the file's totals."""
 
     name = "annotate"
+    user_view = False
 
     def render(self, inputs, options, out):
         lines = read_source(options.annotate)     # fails first if missing

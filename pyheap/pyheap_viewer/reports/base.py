@@ -23,6 +23,7 @@ from ..errors import InputError, SelectionError
 from ..formatting import escape, pct
 from ..grouping import NAME_ONLY
 from ..model import UNKNOWN_FUNCTION, UNKNOWN_LOCATION
+from ..naming import UserCode
 from ..reader import read_profile
 from ..view import StreamView, View, apply_types, apply_view
 
@@ -32,6 +33,16 @@ class Report:
 
     # The key the command line picks it by (registry.py).
     name = None
+
+    # Whether it names sites by their user frame unless --innermost (the
+    # user view, naming.py); the JSON and CSV tables, the exports and
+    # --annotate keep the innermost frame unless --by=user-line or the
+    # like asks.
+    user_view = True
+
+    def wants_user_view(self, options):
+        """user_view, for these options."""
+        return self.user_view
 
     def render(self, inputs, options, out):
         """Read through `inputs`, write with `out.write()`, return the
@@ -50,15 +61,18 @@ class Inputs:
     --filter and --depth snapshot by snapshot).
     """
 
-    def __init__(self, options):
+    def __init__(self, options, user_view=True):
         self.options = options
+        self.by_user = ((user_view or getattr(options, "user_by", False))
+                        and not getattr(options, "innermost", False))
+        self.user_code = UserCode(getattr(options, "user_code", None))
 
     def read(self, sites=None, totals=False, path=None):
         """A View of `path` (default: the first file)."""
         options = self.options
         profile = read_profile(path or options.file, want_sites=sites,
                                want_totals=totals)
-        view = View(profile)
+        view = View(profile, self.user_code, self.by_user)
         apply_view(view, options.filter, options.depth)
         apply_types(profile, options.type)
         return view

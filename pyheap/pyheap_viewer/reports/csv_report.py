@@ -12,6 +12,7 @@ class CsvReport(Report):
     by_class is three columns, --by=stack adds the stack."""
 
     name = "csv"
+    user_view = False
 
     def render(self, inputs, options, out):
         view, snap = inputs.read_at(options.at or At("peak"))

@@ -18,6 +18,11 @@ class DiffReport(Report):
 
     name = "diff"
 
+    def wants_user_view(self, options):
+        # The JSON and CSV rows of a diff keep the innermost frame, as
+        # the JSON and CSV tables do.
+        return options.format == "text"
+
     def render(self, inputs, options, out):
         at = options.at or At("peak")
         at2 = options.at2 or at

@@ -12,6 +12,7 @@ class JsonReport(Report):
     """An array of groups (--by) of the snapshot --at names (the peak)."""
 
     name = "json"
+    user_view = False
 
     def render(self, inputs, options, out):
         view, snap = inputs.read_at(options.at or At("peak"))

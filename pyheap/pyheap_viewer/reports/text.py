@@ -5,7 +5,9 @@ from ..formatting import (RULE, aligned, axis_number, column_widths, escape,
                           num, pct, plural, scale)
 from ..grouping import BY_HEADINGS, NAME_ONLY, CallTree, group_sites, nouns
 from ..model import CLASSES, TIME_UNITS, describe
+from ..growth import GROWTH_KINDS
 from .base import Report, SourceLines, frame_text
+from .summary import summary_lines
 
 
 class TextReport(Report):
@@ -16,20 +18,31 @@ class TextReport(Report):
     name = "text"
 
     def render(self, inputs, options, out):
+        summary = options.at is None and not options.no_summary
         if options.at is not None:
             view, snap = inputs.read_at(options.at)
             chosen = [snap]
         else:
-            view = inputs.read(sites=_shown_by_default)
+            view = inputs.read(sites=_read_for_summary if summary
+                               else _shown_by_default)
             chosen = [s for s in view.profile.snapshots
-                      if s.sites is not None]
+                      if s.sites is not None and
+                      _shown_by_default(s.kind, s.n, s.label)]
             chosen.sort(key=lambda s: (s.n, s.index))
-        out.write(TextPage(view, options).text(chosen))
+        page = TextPage(view, options)
+        if summary:
+            page.emit(*summary_lines(view, options))
+        out.write(page.text(chosen))
         return 0
 
 
 def _shown_by_default(kind, n, label):
     return kind in ("peak", "user", "region", "exit")
+
+
+def _read_for_summary(kind, n, label):
+    """The summary's verdict reads every snapshot the growth report does."""
+    return kind in GROWTH_KINDS or _shown_by_default(kind, n, label)
 
 
 class TextPage:

@@ -1,0 +1,287 @@
+"""pyheap_viewer.births: the leak verdict from when each group's surviving blocks were born (format 2's birth epochs)."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Why not the trend alone.  growth.py judges a group by its live bytes at
+# the snapshots the file holds.  Where those snapshots fall is chance: a
+# short run's samples fall mostly in start-up imports, a loop can fit
+# between two of them, one more pyheap.snapshot() moves the latter half.
+# A gate built on that passed a real leak and failed its fix.
+#
+# What every run has, whatever the sampling, is the blocks still live at
+# the end and when each was born: the tool groups the live blocks of the
+# exit snapshot (and of every detailed snapshot) by the epoch of the run
+# they were born in (ph_births.c: 32 to 64 equal spans of the run's time).
+# The shapes tell the cases apart:
+#
+#   a leak           survivors born steadily, up to the end: the loop
+#                    keeps a little of every iteration
+#   a cache that     survivors born while it filled, none since
+#   fills, warm-up,
+#   imports
+#   a burst          survivors born in one short span (the last batch's
+#                    rows, one big index built once)
+#   a bounded        survivors born steadily up to the end too -- but
+#   buffer, an LRU   only the recent ones: what it held earlier is gone
+#
+# The measures, per group (--by), from the exit's birth histogram H (bytes
+# born in each epoch e, e = 0 .. n-1, n-1 being the epoch the run ended
+# in):
+#
+#   window    the span of epochs [s, n) whose survivors look most like a
+#             steady stream: for every start s that leaves at least
+#             BIRTH_MIN_SPAN epochs, the Kolmogorov-Smirnov distance D(s)
+#             between the survivors' birth times in [s, n) and a uniform
+#             spread over that span (the largest gap between the two
+#             cumulative shares at an epoch boundary); the window is the
+#             s with the smallest D among those that hold at least
+#             BIRTH_MIN_WINDOW_SHARE of the group's survivors (the rest,
+#             born before s, is set-up: the list itself, the first
+#             imports).  The time of the last epoch counts to the exit
+#             only: it is partial.
+#   steady    D of the window <= BIRTH_MAX_D, and the last quarter of the
+#             window's time holds at least BIRTH_MIN_TAIL_SHARE of its
+#             survivors (a stream born up to the end puts a quarter
+#             there).  A stream born up to the end has D near 0; a burst
+#             concentrated in one of four epochs has D >= 0.5; a cache
+#             that stopped half way, 0.5; one that stopped a quarter
+#             before the end, D about 0.25 -- the tail rule catches it.
+#   kept      from the detailed snapshots that fall inside the window: of
+#             the bytes each held that were born in the window's epochs
+#             before it (leaving out the last two of its epochs: the
+#             iteration in flight, its temporaries), the share still live
+#             at the exit.  A leak keeps them all (near 1); a buffer of
+#             the last N items has let the older ones go.  No such
+#             snapshot: not measured, and not held against the group.
+#   growth    the survivors born in the window: what the group kept since
+#             it started growing; rate = growth over the window's time.
+#
+#   growing   steady, kept >= BIRTH_MIN_KEPT (or not measured), growth >=
+#             GROWTH_MIN_SHARE of the peak heap and >= BIRTH_MIN_BYTES
+#
+# A realloc makes a new block, so a container grown by realloc (a list's
+# item array, a dict's table) is born when it last grew: one block, never
+# a stream.  Such a group -- at most BIRTH_FEW_BLOCKS blocks -- keeps the
+# verdict of the trend of its live bytes (growth.py): the items it holds
+# are judged at their own lines.  "<free lists>" is never growing (see
+# growth.py).  The false-positive and false-negative rates of this rule,
+# measured on bench/leakcorpus, are in docs/leak-hunting.md.
+
+from .formatting import sparkline
+
+BIRTH_MIN_SPAN = 4
+BIRTH_MIN_WINDOW_SHARE = 0.25
+BIRTH_MAX_D = 0.35
+BIRTH_MIN_TAIL_SHARE = 0.1
+BIRTH_MIN_KEPT = 0.75
+BIRTH_MIN_BYTES = 4096
+BIRTH_FEW_BLOCKS = 4
+BIRTH_IN_FLIGHT = 2
+
+
+class BirthEvidence:
+    """What the births say of one group (see the essay above)."""
+
+    __slots__ = ("histogram", "blocks", "width", "n_epochs", "end_time",
+                 "start", "distance", "kept", "growth", "rate", "steady",
+                 "growing", "shape")
+
+    def window_start_time(self):
+        return self.start * self.width
+
+    def to_json(self, rounded):
+        return {
+            "window_start_time": self.window_start_time(),
+            "epoch_width": self.width,
+            "distance": rounded(self.distance),
+            "kept": None if self.kept is None else rounded(self.kept),
+            "growth_bytes": self.growth,
+            "rate_bytes_per_time_unit": rounded(self.rate),
+            "shape": self.shape,
+            "born_bytes_by_epoch": list(self.histogram),
+        }
+
+
+def exit_births(profile):
+    """The snapshot whose births judge the run: the exit snapshot if it has
+    them, else the last snapshot that has; None for a file without births
+    (format 1)."""
+    snap = profile.exit_snapshot
+    if snap is not None and snap.born is not None:
+        return snap
+    found = [s for s in profile.snapshots if s.born is not None]
+    return found[-1] if found else None
+
+
+def _histograms(snap, grouping, n):
+    """{key: ([bytes by epoch], blocks)} of a snapshot's born records,
+    over `n` epochs of its own width."""
+    out = {}
+    row_key = grouping.row_key
+    for kid, cls, epoch, nbytes, nblocks in snap.born:
+        key = row_key(kid, cls)
+        acc = out.get(key)
+        if acc is None:
+            acc = out[key] = [[0] * n, 0]
+        acc[0][epoch] += nbytes
+        acc[1] += nblocks
+    return out
+
+
+def ks_window(hist, min_span=BIRTH_MIN_SPAN,
+              min_share=BIRTH_MIN_WINDOW_SHARE, last_fraction=1.0):
+    """(start, D) of the steadiest window [start, n) of a birth histogram
+    (see the essay); (None, 1.0) if no window qualifies.  The last epoch
+    counts `last_fraction` of an epoch's time (it is partial)."""
+    n = len(hist)
+    total = float(sum(hist))
+    if total <= 0 or n < min_span:
+        return None, 1.0
+    best = (None, 1.0)
+    # Suffix sums: bytes born in [s, n).
+    suffix = [0] * (n + 1)
+    for e in range(n - 1, -1, -1):
+        suffix[e] = suffix[e + 1] + hist[e]
+    for s in range(0, n - min_span + 1):
+        inside = suffix[s]
+        if inside <= 0 or inside < min_share * total:
+            continue
+        span = (n - 1 - s) + last_fraction
+        d = 0.0
+        cum = 0
+        for e in range(s, n):
+            cum += hist[e]
+            end = (e - s + 1) if e < n - 1 else span
+            d = max(d, abs(cum / inside - end / span))
+            # Just before the epoch's births (its start): the same gap
+            # seen from below.
+            d = max(d, abs((cum - hist[e]) / inside - (e - s) / span))
+        if d < best[1]:
+            best = (s, d)
+    return best
+
+
+def tail_share(hist, start):
+    """The share of the survivors born in [start, n) that were born in the
+    last quarter of those epochs (at least the last one)."""
+    n = len(hist)
+    inside = sum(hist[start:])
+    if inside <= 0:
+        return 0.0
+    first_tail = min(n - 1, start + (3 * (n - start)) // 4)
+    return sum(hist[first_tail:]) / float(inside)
+
+
+def kept_share(hist_exit, width_exit, start, snaps, key_hists):
+    """The share of the bytes the detailed snapshots inside the window held
+    (born in the window, before their last BIRTH_IN_FLIGHT epochs) that the
+    exit still holds; None if no snapshot measures it.
+
+    `snaps` are (snapshot, {key: hist}) pairs already reduced to this
+    group: `key_hists` maps each snapshot to the group's histogram there.
+    """
+    held = kept = 0
+    window_start = start * width_exit
+    for snap, hist in zip(snaps, key_hists):
+        if hist is None or snap.time <= window_start:
+            continue
+        w = snap.epoch_width
+        # Exit epochs are unions of snapshot epochs (they nest).
+        ratio = max(1, width_exit // w)
+        last_whole = len(hist) - BIRTH_IN_FLIGHT
+        by_exit_epoch = {}
+        for e in range(last_whole):
+            if hist[e] and e * w >= window_start:
+                by_exit_epoch.setdefault(e // ratio, []).append(e)
+        for je, epochs in by_exit_epoch.items():
+            # Only exit epochs entirely covered by the snapshot's whole
+            # epochs compare like with like.
+            if (je + 1) * ratio > last_whole:
+                continue
+            had = sum(hist[e] for e in epochs)
+            still = hist_exit[je] if je < len(hist_exit) else 0
+            held += had
+            kept += min(had, still)
+    if held <= 0:
+        return None
+    return kept / float(held)
+
+
+def birth_evidence(profile, grouping, min_growth):
+    """{key: BirthEvidence} of every group with survivors at the judging
+    snapshot, or None if the file has no births."""
+    judge = exit_births(profile)
+    if judge is None:
+        return None
+    n = judge.n_epochs
+    width = judge.epoch_width
+    end_time = judge.time
+    last_fraction = min(1.0, max(0.0, (end_time - (n - 1) * width)
+                                 / float(width)))
+    exit_h = _histograms(judge, grouping, n)
+    earlier = [s for s in profile.snapshots
+               if s.born is not None and s is not judge
+               and s.kind == "detailed" and s.time < end_time]
+    earlier_h = [_histograms(s, grouping, s.n_epochs) for s in earlier]
+    out = {}
+    for key, (hist, blocks) in exit_h.items():
+        ev = BirthEvidence()
+        ev.histogram = hist
+        ev.blocks = blocks
+        ev.width = width
+        ev.n_epochs = n
+        ev.end_time = end_time
+        ev.start, ev.distance = ks_window(hist, last_fraction=last_fraction)
+        ev.steady = (ev.start is not None and ev.distance <= BIRTH_MAX_D
+                     and tail_share(hist, ev.start) >= BIRTH_MIN_TAIL_SHARE)
+        if ev.start is None:
+            ev.growth = 0
+            ev.rate = 0.0
+            ev.kept = None
+        else:
+            ev.growth = sum(hist[ev.start:])
+            duration = max(1, end_time - ev.start * width)
+            ev.rate = ev.growth / float(duration)
+            ev.kept = kept_share(
+                hist, width, ev.start, earlier,
+                [(h.get(key) or (None, 0))[0] for h in earlier_h])
+        ev.growing = (ev.steady and blocks > BIRTH_FEW_BLOCKS
+                      and (ev.kept is None or ev.kept >= BIRTH_MIN_KEPT)
+                      and ev.growth >= max(min_growth, BIRTH_MIN_BYTES))
+        ev.shape = _shape(ev, hist, last_fraction)
+        out[key] = ev
+    return out
+
+
+def _shape(ev, hist, last_fraction):
+    """A word for the histogram: steady, kept-then-freed (a window that
+    lets go), early (born before the last quarter of the run, none
+    since), burst (born within a few epochs), or few-blocks."""
+    n = len(hist)
+    if ev.blocks <= BIRTH_FEW_BLOCKS:
+        return "few-blocks"
+    if ev.steady:
+        if ev.kept is not None and ev.kept < BIRTH_MIN_KEPT:
+            return "turnover"
+        return "steady"
+    nonzero = [e for e in range(n) if hist[e]]
+    if not nonzero:
+        return "-"
+    if nonzero[-1] - nonzero[0] < BIRTH_MIN_SPAN:
+        return "burst"
+    if nonzero[-1] < n - max(2, n // 4):
+        return "stopped"
+    return "mixed"
+
+
+def sparkline_of(hist, width=24):
+    """The birth histogram as a text sparkline of `width` cells."""
+    n = len(hist)
+    if n <= width:
+        return sparkline(list(hist), width=len(hist) or 1)
+    cells = []
+    for i in range(width):
+        lo = i * n // width
+        hi = (i + 1) * n // width
+        cells.append(sum(hist[lo:hi]))
+    return sparkline(cells, width=width)
+
