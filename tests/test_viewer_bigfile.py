@@ -403,9 +403,10 @@ class EveryModeErrorTest(BigFileTestCase):
         self.check(None, "No such file or directory")
 
     def test_future_version(self):
-        self.check(b"pyheap-out 2" + self.data[len(b"pyheap-out 1"):],
-                   "line 1: unsupported format version 2 (this pyheap_print "
-                   "0.1.0 reads version 1; a newer pyheap_print is needed)")
+        self.check(b"pyheap-out 3" + self.data[len(b"pyheap-out 1"):],
+                   "line 1: unsupported format version 3 (this pyheap_print "
+                   "0.1.0 reads version 1, 2; a newer pyheap_print is "
+                   "needed)")
 
     def test_truncated(self):
         cut = self.data.rindex(b"\nb ") + 1

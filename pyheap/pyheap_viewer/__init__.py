@@ -30,6 +30,7 @@ listed above it (tests/test_viewer_package.py checks it).
   reports              (the package of the reports)
   reports.base         the Report interface, Inputs (what a report
                        reads), Output (stdout or -o FILE); text pieces
+  reports.summary      the default report's first screen: the answer
   reports.text         the default report (--format=text)
   reports.json_report  --format=json, the JSON contract
   reports.csv_report   --format=csv

@@ -55,8 +55,17 @@
 #   growth    the survivors born in the window: what the group kept since
 #             it started growing; rate = growth over the window's time.
 #
-#   growing   steady, kept >= BIRTH_MIN_KEPT (or not measured), growth >=
-#             GROWTH_MIN_SHARE of the peak heap and >= BIRTH_MIN_BYTES
+#   gone      the bytes the group freed over the run at least an epoch
+#             after their birth (the `gone` records: old deaths).  A leak
+#             lets nothing old go; a deque of the last N items lets go of
+#             one old item for each new one.  Unlike `kept` it needs no
+#             snapshot: a deque that fills at half the run and a leak that
+#             starts there leave the same survivors, and only this tells
+#             them apart when no detailed snapshot fell inside the loop.
+#
+#   growing   steady, kept >= BIRTH_MIN_KEPT (or not measured), gone <
+#             BIRTH_MAX_GONE_SHARE of the growth, growth >= GROWTH_MIN_SHARE
+#             of the peak heap and >= BIRTH_MIN_BYTES
 #
 # A realloc makes a new block, so a container grown by realloc (a list's
 # item array, a dict's table) is born when it last grew: one block, never
@@ -72,6 +81,8 @@ BIRTH_MIN_SPAN = 4
 BIRTH_MIN_WINDOW_SHARE = 0.25
 BIRTH_MAX_D = 0.35
 BIRTH_MIN_TAIL_SHARE = 0.1
+BIRTH_MIN_COVERAGE = 0.5
+BIRTH_MAX_GONE_SHARE = 0.5
 BIRTH_MIN_KEPT = 0.75
 BIRTH_MIN_BYTES = 4096
 BIRTH_FEW_BLOCKS = 4
@@ -82,8 +93,8 @@ class BirthEvidence:
     """What the births say of one group (see the essay above)."""
 
     __slots__ = ("histogram", "blocks", "width", "n_epochs", "end_time",
-                 "start", "distance", "kept", "growth", "rate", "steady",
-                 "growing", "shape")
+                 "start", "distance", "coverage", "kept", "gone", "growth",
+                 "rate", "steady", "growing", "shape")
 
     def window_start_time(self):
         return self.start * self.width
@@ -93,7 +104,9 @@ class BirthEvidence:
             "window_start_time": self.window_start_time(),
             "epoch_width": self.width,
             "distance": rounded(self.distance),
+            "coverage": rounded(self.coverage),
             "kept": None if self.kept is None else rounded(self.kept),
+            "gone_bytes": self.gone,
             "growth_bytes": self.growth,
             "rate_bytes_per_time_unit": rounded(self.rate),
             "shape": self.shape,
@@ -160,6 +173,15 @@ def ks_window(hist, min_span=BIRTH_MIN_SPAN,
     return best
 
 
+def coverage(hist, start):
+    """The share of the epochs of [start, n) in which survivors were born
+    (0 without a window)."""
+    if start is None:
+        return 0.0
+    span = hist[start:]
+    return sum(1 for b in span if b) / float(len(span)) if span else 0.0
+
+
 def tail_share(hist, start):
     """The share of the survivors born in [start, n) that were born in the
     last quarter of those epochs (at least the last one)."""
@@ -190,7 +212,7 @@ def kept_share(hist_exit, width_exit, start, snaps, key_hists):
         last_whole = len(hist) - BIRTH_IN_FLIGHT
         by_exit_epoch = {}
         for e in range(last_whole):
-            if hist[e] and e * w >= window_start:
+            if hist[e]:
                 by_exit_epoch.setdefault(e // ratio, []).append(e)
         for je, epochs in by_exit_epoch.items():
             # Only exit epochs entirely covered by the snapshot's whole
@@ -222,6 +244,10 @@ def birth_evidence(profile, grouping, min_growth):
                if s.born is not None and s is not judge
                and s.kind == "detailed" and s.time < end_time]
     earlier_h = [_histograms(s, grouping, s.n_epochs) for s in earlier]
+    gone = {}
+    for kid, cls, nbytes, nblocks in profile.gone:
+        key = grouping.row_key(kid, cls)
+        gone[key] = gone.get(key, 0) + nbytes
     out = {}
     for key, (hist, blocks) in exit_h.items():
         ev = BirthEvidence()
@@ -231,8 +257,10 @@ def birth_evidence(profile, grouping, min_growth):
         ev.n_epochs = n
         ev.end_time = end_time
         ev.start, ev.distance = ks_window(hist, last_fraction=last_fraction)
+        ev.coverage = coverage(hist, ev.start)
         ev.steady = (ev.start is not None and ev.distance <= BIRTH_MAX_D
-                     and tail_share(hist, ev.start) >= BIRTH_MIN_TAIL_SHARE)
+                     and tail_share(hist, ev.start) >= BIRTH_MIN_TAIL_SHARE
+                     and ev.coverage >= BIRTH_MIN_COVERAGE)
         if ev.start is None:
             ev.growth = 0
             ev.rate = 0.0
@@ -244,12 +272,19 @@ def birth_evidence(profile, grouping, min_growth):
             ev.kept = kept_share(
                 hist, width, ev.start, earlier,
                 [(h.get(key) or (None, 0))[0] for h in earlier_h])
+        ev.gone = gone.get(key, 0)
         ev.growing = (ev.steady and blocks > BIRTH_FEW_BLOCKS
-                      and (ev.kept is None or ev.kept >= BIRTH_MIN_KEPT)
+                      and not _turnover(ev)
                       and ev.growth >= max(min_growth, BIRTH_MIN_BYTES))
         ev.shape = _shape(ev, hist, last_fraction)
         out[key] = ev
     return out
+
+
+def _turnover(ev):
+    """Whether the group lets its old blocks go: a window, not a leak."""
+    return ((ev.kept is not None and ev.kept < BIRTH_MIN_KEPT)
+            or ev.gone >= BIRTH_MAX_GONE_SHARE * ev.growth)
 
 
 def _shape(ev, hist, last_fraction):
@@ -260,9 +295,7 @@ def _shape(ev, hist, last_fraction):
     if ev.blocks <= BIRTH_FEW_BLOCKS:
         return "few-blocks"
     if ev.steady:
-        if ev.kept is not None and ev.kept < BIRTH_MIN_KEPT:
-            return "turnover"
-        return "steady"
+        return "turnover" if _turnover(ev) else "steady"
     nonzero = [e for e in range(n) if hist[e]]
     if not nonzero:
         return "-"

@@ -151,6 +151,7 @@ def parse_args(argv):
     parser.add_argument("--samples", type=_int_range(0), default=100)
     parser.add_argument("--no-source", action="store_true")
     parser.add_argument("--no-summary", action="store_true")
+    parser.add_argument("--summary", action="store_true")
     parser.add_argument("--annotate", type=_path, default=None,
                         metavar="FILE.py")
     parser.add_argument("--diff", action="store_true")
@@ -200,7 +201,8 @@ def _check_options(parser, options):
                                    ("--export", options.export),
                                    ("--growth", options.growth),
                                    ("--leaks", options.leaks),
-                                   ("--check", options.check)) if on]
+                                   ("--check", options.check),
+                                   ("--summary", options.summary)) if on]
     if len(modes) > 1:
         parser.error("%s and %s do not go together" % tuple(modes[:2]))
     check_only = [name for name, on in (
@@ -273,7 +275,7 @@ def report_for(options):
     """The Report class the options pick."""
     if options.export:
         return EXPORTS[options.export]
-    for mode in ("diff", "annotate", "check", "growth", "leaks"):
+    for mode in ("diff", "annotate", "check", "growth", "leaks", "summary"):
         if getattr(options, mode):
             return REPORTS[mode]
     return REPORTS[options.format]

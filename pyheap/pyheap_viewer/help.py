@@ -6,6 +6,7 @@
 # paragraphs at column 0) and its lines within 79 columns.
 
 USAGE = ("usage: pyheap_print [options] FILE\n"
+         "       pyheap_print --summary [options] FILE\n"
          "       pyheap_print --diff [options] OLD NEW\n"
          "       pyheap_print --diff --at=A --at2=B [options] FILE\n"
          "       pyheap_print --growth | --leaks [options] FILE\n"
@@ -14,6 +15,7 @@ USAGE = ("usage: pyheap_print [options] FILE\n"
 
 HELP = """\
 usage: pyheap_print [options] FILE
+       pyheap_print --summary [options] FILE
        pyheap_print --diff [options] OLD NEW
        pyheap_print --diff --at=A --at2=B [options] FILE
        pyheap_print --growth | --leaks [options] FILE
@@ -24,7 +26,9 @@ Print a report of a pyheap output file, the file that
 `valgrind --tool=pyheap python3 app.py` writes (pyheap.out.<pid>), like
 ms_print does for massif; compare two files or two snapshots (--diff);
 annotate a source file (--annotate); export to the formats of other tools
-(--export).  The file format is docs/file-format.md (version 1).
+(--export).  The default report opens with the answer: which lines of
+your own code hold the memory and which keep growing (--summary alone).
+The file format is docs/file-format.md (versions 1 and 2).
 
 options:
   -h, --help            show this message and exit
@@ -50,7 +54,10 @@ options:
                                     number or 'peak', 'exit', 'label:...'
                         WHEN naming no snapshot is an error (status 1)
   --by=KEY              how sites are grouped in the top table (text),
-                        the rows (json, csv) and --diff [line]
+                        the rows (json, csv) and --diff [line]; in the
+                        text reports, --growth, --leaks and --check a
+                        site is named by its line in your own code (the
+                        user view, below)
                           line      the allocating line (file:line)
                           function  the function (file + function)
                           file      the file
@@ -70,6 +77,18 @@ options:
                                     list's items, a dict's keys...);
                                     Python blocks only, and only in exit,
                                     user and region snapshots
+                          user-line, user-function, user-file,
+                          user-module, user-package
+                                    the same by the user view, in every
+                                    report (json and csv too)
+  --user-code=GLOB      what counts as your own code: the Python frames
+                        whose file matches GLOB (fnmatch, or the base
+                        name for a GLOB without '/'); repeatable [the
+                        rule below: not the standard library, not
+                        site-packages or dist-packages, not frozen
+                        import machinery, not pyheap's own module]
+  --innermost           name every site by its innermost frame, as
+                        massif does (the user view off)
   --depth=N             cut every stack to its N innermost frames (N >= 1)
                         before grouping, trees and exports: sites whose
                         cut stacks are equal become one [no limit]
@@ -95,6 +114,11 @@ options:
   --samples=N           at most about N rows in the table of samples: the
                         first, the last, those of snapshots and evenly
                         spaced ones; 0 means all [100]
+  --summary             print the default report's first screen only:
+                        the peak and exit by class, the arenas, the
+                        leak verdict and the top lines of your code
+  --no-summary          the default report without that first screen
+                        (ms_print's order: header, graph, samples, ...)
   --no-source           do not show the source line of Python locations
                         (the text report reads it from the file named,
                         relative to the current directory)
@@ -163,7 +187,13 @@ The CI gate (described below):
   --junit-xml=FILE      also write JUnit XML: one testcase per limit
 
 The text report:
-  a header (command, versions, options, time unit, total allocated over
+  first a summary of at most about 25 lines: the peak and the exit by
+  class, the arenas (and how many are under 30% use, kept mapped by a
+  few live blocks), the verdict (the lines --growth calls growing, with
+  what they hold at exit, their share, rate, type and the library frame
+  that allocated: "via csv.py:111 DictReader.__next__") and the lines of
+  your own code that hold the most at the peak.  Then a header (command,
+  versions, options, time unit, total allocated over
   the run, the peak split by class, and pymalloc's arenas at the peak:
   bytes the arenas hold, live pymalloc bytes, and the fragmentation
   = arena bytes - pymalloc slot bytes), the graph of the heap over time
@@ -179,7 +209,8 @@ The text report:
 
 The JSON output (--format=json): an array, biggest first, of objects
   {"location": ..., "function": ..., "bytes": N, "blocks": N,
-   "by_class": {"raw": N, "pymalloc": N, "python-large": N}}
+   "by_class": {"raw": N, "pymalloc": N, "python-large": N},
+   "user_location": ..., "user_function": ...}
   with, for --by=stack, "stack": [{"location": ..., "function": ...}, ...]
   innermost frame first.  Ties are ordered by location (file, then line
   or address as a number), then function (then stack).
@@ -194,7 +225,29 @@ The JSON output (--format=json): an array, biggest first, of objects
   file: the object file, else "???"); with --by=file the function is "".
   With --by=module, --by=package and --by=class the location is the
   module, the package or the class name and the function is "".
+  user_location and user_function name the innermost frame of the row's
+  memory that is your own code (the user view below; the one holding most
+  of its bytes if its stacks differ), null when its stacks have none
+  (start-up, imports, a library's own thread); they equal location and
+  function when that frame is already yours.  By a user-* key the rows
+  are the user view's, and a row also has "via": [{"location",
+  "function", "bytes"}, ...], the library frames that allocated its
+  memory, biggest first.
   Numbers are plain integers (bytes).
+
+The user view: the innermost frame of a stack is often a library's
+  (csv.py makes the rows, numpy's numeric.py the buffer, logging the
+  logger); the line you can change is the innermost frame in your own
+  code.  A Python frame is library code when its file is frozen
+  ("<frozen importlib._bootstrap>"), in a site-packages or dist-packages
+  directory, in the standard library (.../lib/pythonX.Y/), pyheap's own
+  (pyheap.py, pytest_pyheap.py, pyheap_viewer/), or code such a frame
+  exec'd ("<string>" run by site.py); any other file is yours, "<string>"
+  and "<stdin>" of your own exec or python3 -c included.  --user-code
+  replaces the rule.  The text reports, --growth, --leaks and --check
+  name each site by its user frame (stacks without one keep their
+  innermost frame) and say which library frame allocated ("via ...");
+  json, csv, --annotate and the exports keep the innermost frame.
 
 The CSV output (--format=csv): the same rows, in the same order, after a
   header row: location,function,bytes,blocks,raw,pymalloc,python-large
@@ -316,7 +369,31 @@ Classes: raw (malloc family, no Python domain asked: C code, extensions,
   through to malloc).
 
 Leak hunting (docs/leak-hunting.md):
-  --growth.  Each snapshot with sites (detailed, peak, user, exit, mark;
+  --growth, in a file of format 2 (births): the verdict is from when each
+  group's blocks still live at exit were born, which does not depend on
+  where the snapshots fall.  The run's time is cut into 32 to 64 epochs;
+  a group's survivors are counted by the epoch of their birth.  Its
+  window is the span of epochs up to the end in which they look most
+  like a steady stream (the smallest Kolmogorov-Smirnov distance D to a
+  uniform spread, the window holding at least a quarter of them).  The
+  group is "growing" when D <= 0.35, the last quarter of the window holds
+  at least 10% of its survivors, at least half of its epochs have some,
+  the blocks it held at earlier detailed snapshots are still live at
+  exit (at least 75%, where measured), it let less old memory go over
+  the run than half of what it kept (old deaths: a bounded buffer or an
+  LRU lets go of old items as it takes new ones), and what it kept in
+  the window (growth) is at least 0.1% of the peak heap and 4 KB.  Other
+  verdicts: "plateau" (survivors born early, none lately: a cache that
+  filled, warm-up, imports), "burst" (born in a few epochs), "turnover"
+  (born steadily but letting old ones go), "-".  A group of at most 4
+  blocks (a list's item array, a dict's table: a realloc makes a new
+  block) keeps the trend's verdict below.  rate = growth / the window's
+  time.  JSON sites gain "births": {"window_start_time", "epoch_width",
+  "distance", "coverage", "kept", "gone_bytes", "growth_bytes",
+  "rate_bytes_per_time_unit", "shape", "born_bytes_by_epoch"}.
+  --growth, in a file of format 1 (and the measures shown beside the
+  verdict in format 2): each snapshot with sites (detailed, peak, user,
+  exit, mark;
   not region; none after the exit snapshot) is a point of every group's
   series of live bytes.  A group's series starts at the point before its
   first bytes.  Two measures robust to noise and outliers are computed

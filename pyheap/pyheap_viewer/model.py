@@ -233,6 +233,8 @@ class Profile:
         self.snapshots = []
         self.total_classes = [[0, 0], [0, 0], [0, 0]]   # bytes, blocks
         self.totals = None          # SiteTable of `tot` records, if kept
+        self.gone = []              # `gone` records (format 2): (kid,
+        #                             class, bytes, blocks)
         self.n_lines = 0
 
     # -- stacks --

@@ -73,6 +73,7 @@ _RECORDS = {
     b"born": ("K-:kid", "C:class_name", "N:epoch", "N:bytes", "N:blocks"),
     b"arenas": ("N:band", "N:arena_count", "N:slot_B"),
     b"pinned": ("K-:kid", "N:band", "N:arena_count", "N:bytes", "N:blocks"),
+    b"gone": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
     b"end-snapshot": (),
     b"end-of-file": ("N:n_lines",),
 }
@@ -907,6 +908,19 @@ class _Reader:
             _diagnose(parts, {})
             self.profile.meta[parts[1].decode("utf-8", "replace")] = \
                 _text(parts, 2)
+            return start + 1
+        if tag == b"gone":
+            # Old deaths (format 2), after the `tot` records.
+            if self.profile.version < 2:
+                raise BadRecord("'gone' record in a format %d file (it came "
+                                "with format 2)" % self.profile.version)
+            if snap is not None or self.state > _TOTALS or (
+                    self.state < _SNAPSHOTS):
+                self._misplaced(tag, self.state, snap)
+            self.state = _TOTALS
+            _diagnose(parts, {"K": self.counts[2]})
+            self.profile.gone.append((int(parts[1]), CLASS_INDEX[parts[2]],
+                                      int(parts[3]), int(parts[4])))
             return start + 1
         if tag == b"end-of-file":
             _diagnose(parts, {})

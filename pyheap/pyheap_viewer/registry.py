@@ -16,13 +16,14 @@ from .reports.diff import DiffReport
 from .reports.growth import GrowthReport
 from .reports.json_report import JsonReport
 from .reports.leaks import LeakReport
+from .reports.summary import SummaryReport
 from .reports.text import TextReport
 
 # The reports: --format=text|json|csv, and the modes --annotate, --diff,
-# --growth, --leaks and --check.
+# --growth, --leaks, --check and --summary.
 REPORTS = {report.name: report for report in (
     TextReport, JsonReport, CsvReport, AnnotateReport, DiffReport,
-    GrowthReport, LeakReport, CheckReport)}
+    GrowthReport, LeakReport, CheckReport, SummaryReport)}
 
 # The exports (--export=NAME), in the order --help lists them.
 EXPORTS = {export.name: export for export in (

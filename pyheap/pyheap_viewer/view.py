@@ -165,6 +165,26 @@ def _rewrite_births(rows, keep, remap):
     return list(out.values())
 
 
+def _rewrite_pinned(rows, keep, remap):
+    """SiteTable.rewrite() for the `pinned` rows of a snapshot: stacks that
+    become one add their bytes and blocks; their arenas may overlap, so
+    the merged row counts the most any of them had (a lower bound)."""
+    out = {}
+    for kid, band, arenas, nbytes, nblocks in rows:
+        if keep is not None and (kid < 0 or not keep[kid]):
+            continue
+        if remap is not None and kid >= 0:
+            kid = remap[kid]
+        rec = out.get((kid, band))
+        if rec is None:
+            out[(kid, band)] = [kid, band, arenas, nbytes, nblocks]
+        else:
+            rec[2] = max(rec[2], arenas)
+            rec[3] += nbytes
+            rec[4] += nblocks
+    return list(out.values())
+
+
 def apply_view(view, globs=None, depth=None):
     """Apply --filter (`globs`) and --depth to the sites the profile of
     `view` kept (snapshots' sites and totals), in place."""
@@ -182,6 +202,10 @@ def apply_view(view, globs=None, depth=None):
         used = set()
         for table in tables:
             used.update(table.kids)
+        for snap in profile.snapshots:
+            for rows in (snap.born, snap.pinned):
+                used.update(row[0] for row in rows or ())
+        used.update(row[0] for row in profile.gone)
         if keep is not None:
             used = set(k for k in used if k >= 0 and keep[k])
         parents, fids, remap = truncate_stacks(profile, depth, used)
@@ -192,6 +216,15 @@ def apply_view(view, globs=None, depth=None):
             snap.typed = _rewrite_typed(snap.typed, keep, remap)
         if snap.births:
             snap.births = _rewrite_births(snap.births, keep, remap)
+        if snap.born:
+            snap.born = _rewrite_births(snap.born, keep, remap)
+        if snap.pinned:
+            snap.pinned = _rewrite_pinned(snap.pinned, keep, remap)
+    if profile.gone:
+        profile.gone = [tuple(row[:2]) + tuple(row[3:]) for row in
+                        _rewrite_births([list(r[:2]) + [0] + list(r[2:])
+                                         for r in profile.gone],
+                                        keep, remap)]
     if remap is not None:
         profile.stack_parent = parents
         profile.stack_frame = fids

@@ -23,13 +23,31 @@ import os
 from ..errors import InputError
 from ..formatting import escape, fnum, num, pct, plural
 from ..grouping import group_sites
-from ..growth import growth_trends
+from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES
 from ..naming import STDLIB, frame_name
+from .base import Report
 
 SUMMARY_GROWING = 5          # growing lines shown
 SUMMARY_TOP = 5              # top lines at the peak shown
 SPARSE_BANDS = 3             # arenas under 30% use are "mostly empty"
+
+
+class SummaryReport(Report):
+    """--summary: the first screen of the default report alone."""
+
+    name = "summary"
+
+    def render(self, inputs, options, out):
+        view = inputs.read(sites=read_for_summary)
+        out.write("\n".join(summary_lines(view, options)) + "\n")
+        return 0
+
+
+def read_for_summary(kind, n, label):
+    """The snapshots whose sites the summary reads: every one the growth
+    report does (its verdict), the peak and the exit."""
+    return kind in GROWTH_KINDS or kind in ("peak", "exit")
 
 
 def rate_scale(unit):

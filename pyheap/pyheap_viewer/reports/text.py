@@ -5,9 +5,8 @@ from ..formatting import (RULE, aligned, axis_number, column_widths, escape,
                           num, pct, plural, scale)
 from ..grouping import BY_HEADINGS, NAME_ONLY, CallTree, group_sites, nouns
 from ..model import CLASSES, TIME_UNITS, describe
-from ..growth import GROWTH_KINDS
 from .base import Report, SourceLines, frame_text
-from .summary import summary_lines
+from .summary import read_for_summary, summary_lines
 
 
 class TextReport(Report):
@@ -42,7 +41,8 @@ def _shown_by_default(kind, n, label):
 
 def _read_for_summary(kind, n, label):
     """The summary's verdict reads every snapshot the growth report does."""
-    return kind in GROWTH_KINDS or _shown_by_default(kind, n, label)
+    return read_for_summary(kind, n, label) or \
+        _shown_by_default(kind, n, label)
 
 
 class TextPage:
