@@ -204,10 +204,12 @@ static ULong n_peak_materialisations;
    catcher is set only around a walk: Valgrind asserts that none is set
    when a fault happens in generated code (the program's own faults).
 
-   Everything a walk must keep across such a jump lives in statics. */
+   guarded() below is the one place that sets the catcher and the jump
+   buffer: whatever reads the guest's memory runs inside it.  What the
+   function it runs must keep across such a jump it stores in memory
+   (through its argument, or in statics), not in its own locals. */
 
 static VG_MINIMAL_JMP_BUF(read_jmpbuf);
-static fault_catcher_t saved_catcher;
 
 static void read_fault_catcher(Int sigNo, Addr addr)
 {
@@ -257,13 +259,102 @@ static inline UChar rd_u8(Addr a)
    return *(volatile UChar *)a;
 }
 
+static inline void check_range(Addr a, SizeT n)
+{
+   if (!plausible_addr(a) || !plausible_addr(a + n - 1))
+      read_abandon();
+}
+
 static void rd_bytes(void *dst, Addr src, SizeT n)
 {
    if (n == 0)
       return;
-   if (!plausible_addr(src) || !plausible_addr(src + n - 1))
-      read_abandon();
+   check_range(src, n);
    VG_(memcpy)(dst, (const void *)src, n);
+}
+
+/* Run FN(ARG) with the fault catcher set.  True if FN ran to its end;
+   False if a guest read faulted or was abandoned, and FN stopped there.
+   Not nested (there is one jump buffer), and not inlined: the jump lands
+   in this frame, FN's caller never sees it. */
+static __attribute__((noinline)) Bool guarded(void (*fn)(void *), void *arg)
+{
+   static Bool busy;
+   fault_catcher_t saved;
+   Bool ok;
+
+   tl_assert(!busy);
+   busy = True;
+   saved = VG_(set_fault_catcher)(read_fault_catcher);
+   ok = VG_MINIMAL_SETJMP(read_jmpbuf) == 0;
+   if (ok)
+      fn(arg);
+   VG_(set_fault_catcher)(saved);
+   busy = False;
+   return ok;
+}
+
+typedef struct {
+   void       *dst;
+   const void *src;
+   SizeT       n;
+} GuestCopy;
+
+static void copy_from_guest(void *arg)
+{
+   const GuestCopy *c = arg;
+   rd_bytes(c->dst, (Addr)c->src, c->n);
+}
+
+static void copy_to_guest(void *arg)
+{
+   const GuestCopy *c = arg;
+   check_range((Addr)c->dst, c->n);
+   VG_(memcpy)(c->dst, c->src, c->n);
+}
+
+/* Copy N bytes of the guest's memory at SRC to DST.  False if that
+   faulted (DST then holds what was copied, if anything). */
+static Bool read_guest(void *dst, Addr src, SizeT n)
+{
+   GuestCopy c = { dst, (const void *)src, n };
+   return guarded(copy_from_guest, &c);
+}
+
+/* Copy N bytes from SRC to the guest's memory at DST.  False if that
+   faulted. */
+static Bool write_guest(Addr dst, const void *src, SizeT n)
+{
+   GuestCopy c = { (void *)dst, src, n };
+   if (n == 0)
+      return True;
+   return guarded(copy_to_guest, &c);
+}
+
+typedef struct {
+   Addr   a;
+   HChar *buf;
+   SizeT  cap;
+} GuestCString;
+
+static void copy_cstring(void *arg)
+{
+   const GuestCString *c = arg;
+   SizeT n;
+   for (n = 0; n + 1 < c->cap; n++) {
+      c->buf[n] = (HChar)rd_u8(c->a + n);
+      if (c->buf[n] == 0)
+         return;
+   }
+}
+
+/* Copy a NUL-terminated string from the guest, at most CAP-1 bytes; a
+   fault ends it where it happened. */
+static void read_guest_cstring(Addr a, HChar *buf, SizeT cap)
+{
+   GuestCString c = { a, buf, cap };
+   VG_(memset)(buf, 0, cap);
+   guarded(copy_cstring, &c);
 }
 
 //------------------------------------------------------------//
@@ -1269,30 +1360,39 @@ static void scan_add(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB
 
 /* Scan the live blocks born at allocation number MIN_SEQ or later into D:
    by type always (Python blocks only), by stack too if WANT_SITES. */
+typedef struct {
+   const Block *b;
+   Int          type_sid;
+} TypeProbe;
+
+static void probe_type(void *arg)
+{
+   TypeProbe *t = arg;
+   t->type_sid = block_type_sid(t->b);
+}
+
 static void scan_blocks(Detail *d, ULong min_seq, Bool want_sites)
 {
-   static UWord i;
-   static Int type_sid;
    VgHashTable *by_type = VG_(HT_construct)("ph.scan.types");
    VgHashTable *by_site = want_sites ? VG_(HT_construct)("ph.scan.sites") : NULL;
+   UWord i;
    UInt n, j;
    ScanAgg *a;
 
-   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
    for (i = 0; i <= block_table.mask; i++) {
       const Block *b = &block_table.slots[i];
+      TypeProbe t;
       if (b->addr == 0 || b->seq < min_seq)
          continue;
       if (by_site)
          scan_add(by_site, b->kid, b->cls, -1, b->szB);
       if (b->cls == ClsRaw || py == NULL)
          continue;
-      type_sid = -1;
-      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
-         type_sid = block_type_sid(b);
-      scan_add(by_type, b->kid, b->cls, type_sid, b->szB);
+      t.b = b;
+      t.type_sid = -1;                 /* stays -1 if a read faults */
+      guarded(probe_type, &t);
+      scan_add(by_type, b->kid, b->cls, t.type_sid, b->szB);
    }
-   VG_(set_fault_catcher)(saved_catcher);
 
    if (by_site) {
       if (d->entries)
@@ -1370,13 +1470,7 @@ static ULong region_end(Addr stats)
       out.live_bytes = live_B;
       out.live_blocks = live_n;
       out.peak_increase = r->max_heap_B - r->start_heap_B;
-      saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
-      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
-         if (!plausible_addr(stats))
-            read_abandon();
-         VG_(memcpy)((void *)stats, &out, sizeof out);
-      }
-      VG_(set_fault_catcher)(saved_catcher);
+      write_guest(stats, &out, sizeof out);
    }
    return live_B;
 }
@@ -1710,28 +1804,12 @@ static inline Bool recent_stack_kid(UInt n_words, UInt *kid)
    return False;
 }
 
-/* The stack of the allocation the running thread is making. */
-static UInt capture_stack(ThreadId tid)
+/* Fill raw_words with the stack of the running thread.  Run guarded: a
+   read that faults ends the walk, and the frames found so far stay. */
+static void walk_stack(void *arg)
 {
-   static RawStack *probe;
-   static UInt kid;
-   RawStack *rs;
-   UInt n_words;
+   ThreadId tid = *(const ThreadId *)arg;
 
-   raw_n_native = 0;
-   raw_n_py = 0;
-   kid = 0;
-   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
-   if (VG_MINIMAL_SETJMP(read_jmpbuf) != 0) {
-      /* A read faulted: keep the frames found so far.  The resolution
-         below reads code objects too; if that faulted, give up. */
-      if (kid == 0 && raw_n_py + raw_n_native > 0 && probe == NULL)
-         goto resolve;
-      VG_(set_fault_catcher)(saved_catcher);
-      probe = NULL;
-      return kid;
-   }
-   probe = NULL;
    if (py != NULL)
       walk_python_frames(tid);
    if (raw_n_py == 0 || clo_native) {
@@ -1746,55 +1824,65 @@ static UInt capture_stack(ThreadId tid)
       VG_(memcpy)(&raw_words[1 + raw_n_native], pairs, 2 * n_py * sizeof(UWord));
       raw_n_py = n_py;
    }
+}
 
- resolve:
+/* Resolve raw_words into *ARG (a UInt kid).  Run guarded: it reads code
+   objects. */
+static void resolve_stack(void *arg)
+{
+   *(UInt *)arg = resolve_raw_stack();
+}
+
+/* The stack of the allocation the running thread is making. */
+static UInt capture_stack(ThreadId tid)
+{
+   /* Look raw stacks up without allocating. */
+   static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
+   RawStack *p = (RawStack *)probe_buf, *rs;
+   UInt n_words, kid = 0;
+
+   raw_n_native = 0;
+   raw_n_py = 0;
+   if (!guarded(walk_stack, &tid) && raw_n_py + raw_n_native == 0)
+      return 0;                        /* a read faulted before any frame */
    raw_words[0] = raw_n_native;
    n_words = 1 + raw_n_native + 2 * raw_n_py;
    if (recent_stack_kid(n_words, &kid)) {
       n_rawstack_hits++;
       n_rawstack_recent_hits++;
-      VG_(set_fault_catcher)(saved_catcher);
       return kid;
    }
-   {
-      /* Look the raw stack up without allocating. */
-      static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
-      RawStack *p = (RawStack *)probe_buf;
-      p->n_words = n_words;
-      copy_words(p->words, raw_words, n_words);
-      p->key = hash_words(raw_words, n_words);
-      rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
-      if (rs != NULL && rs->gen == rawstack_gen) {
-         n_rawstack_hits++;
-         VG_(set_fault_catcher)(saved_catcher);
-         remember_raw_stack(n_words, rs->kid);
-         return rs->kid;
-      }
-      if (rs != NULL) {
-         /* Stale: a code object it names was freed.  Resolve again. */
-         VG_(HT_remove)(rawstack_table, rs->key);
-         /* HT_remove removes the first node with that key, which may be
-            another raw stack with the same hash: put that one back. */
-         if (cmp_rawstack(rs, p) != 0) {
-            VG_(HT_add_node)(rawstack_table, rs);
-         } else {
-            VG_(free)(rs);
-         }
-      }
-      n_rawstack_misses++;
-      probe = p;                 /* marks "resolving" for the fault path */
-      kid = resolve_raw_stack();
-      rs = VG_(malloc)("ph.rawstack", sizeof(RawStack) + n_words * sizeof(UWord));
-      rs->key = p->key;
-      rs->gen = rawstack_gen;
-      rs->kid = kid;
-      rs->n_words = n_words;
-      copy_words(rs->words, raw_words, n_words);
-      VG_(HT_add_node)(rawstack_table, rs);
-      remember_raw_stack(n_words, kid);
+   p->n_words = n_words;
+   copy_words(p->words, raw_words, n_words);
+   p->key = hash_words(raw_words, n_words);
+   rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
+   if (rs != NULL && rs->gen == rawstack_gen) {
+      n_rawstack_hits++;
+      remember_raw_stack(n_words, rs->kid);
+      return rs->kid;
    }
-   probe = NULL;
-   VG_(set_fault_catcher)(saved_catcher);
+   if (rs != NULL) {
+      /* Stale: a code object it names was freed.  Resolve again. */
+      VG_(HT_remove)(rawstack_table, rs->key);
+      /* HT_remove removes the first node with that key, which may be
+         another raw stack with the same hash: put that one back. */
+      if (cmp_rawstack(rs, p) != 0) {
+         VG_(HT_add_node)(rawstack_table, rs);
+      } else {
+         VG_(free)(rs);
+      }
+   }
+   n_rawstack_misses++;
+   if (!guarded(resolve_stack, &kid))
+      return 0;                        /* a code object's read faulted: give up */
+   rs = VG_(malloc)("ph.rawstack", sizeof(RawStack) + n_words * sizeof(UWord));
+   rs->key = p->key;
+   rs->gen = rawstack_gen;
+   rs->kid = kid;
+   rs->n_words = n_words;
+   copy_words(rs->words, raw_words, n_words);
+   VG_(HT_add_node)(rawstack_table, rs);
+   remember_raw_stack(n_words, kid);
    return kid;
 }
 
@@ -2334,10 +2422,7 @@ static void py_register(Addr info_addr)
    /* Why the interpreter cannot be read: one warning line says it all. */
    const HChar *why = "not supported";
    VG_(memset)(&info, 0, sizeof info);
-   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
-   if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0)
-      rd_bytes(&info, info_addr, sizeof info);
-   VG_(set_fault_catcher)(saved_catcher);
+   read_guest(&info, info_addr, sizeof info);
 
    py_registered = True;
    py_version_hex = info.version_hex;
@@ -2352,14 +2437,8 @@ static void py_register(Addr info_addr)
       /* The interpreter publishes its offsets at the start of _PyRuntime. */
       static UChar runtime_head[PH_DEBUG_OFFSETS_READ_SZB];
       static PhPyLayout from_runtime;
-      Bool ok = False;
+      Bool ok = read_guest(runtime_head, py_runtime, sizeof runtime_head);
       Int rc;
-      saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
-      if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
-         rd_bytes(runtime_head, py_runtime, sizeof runtime_head);
-         ok = True;
-      }
-      VG_(set_fault_catcher)(saved_catcher);
       rc = ok ? ph_py_layout_from_debug_offsets(runtime_head, sizeof runtime_head,
                                                 py_version_hex, &from_runtime)
               : PH_DO_SHORT;
@@ -2386,24 +2465,6 @@ static void py_register(Addr info_addr)
 //------------------------------------------------------------//
 //--- Client requests                                      ---//
 //------------------------------------------------------------//
-
-/* Copy a NUL-terminated string from the guest, at most cap-1 bytes. */
-static void read_guest_cstring(Addr a, HChar *buf, SizeT cap)
-{
-   static SizeT n;
-   n = 0;
-   saved_catcher = VG_(set_fault_catcher)(read_fault_catcher);
-   if (VG_MINIMAL_SETJMP(read_jmpbuf) == 0) {
-      while (n + 1 < cap) {
-         HChar c = (HChar)rd_u8(a + n);
-         if (c == 0)
-            break;
-         buf[n++] = c;
-      }
-   }
-   VG_(set_fault_catcher)(saved_catcher);
-   buf[n] = 0;
-}
 
 static Bool handle_monitor_command(ThreadId tid, const HChar *req);
 
