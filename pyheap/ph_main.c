@@ -723,25 +723,38 @@ typedef struct {
    MarkEntry  *marked;
 } Detail;
 
-static Detail *detail_from_sites(void)
+/* The non-zero (stack, class) entries of ST[0 .. N_ST-1]: live ones, or
+   totals over the run if TOTALS.  *N_OUT gets their number. */
+static SiteEntry *site_entries(const SiteStats *st, UInt n_st, Bool totals, UInt *n_out)
 {
    UInt kid, c, n = 0, i = 0;
-   Detail *d = VG_(calloc)("ph.detail", 1, sizeof(Detail));
-   for (kid = 0; kid < n_stacks; kid++)
+   SiteEntry *e;
+
+   for (kid = 0; kid < n_st; kid++)
       for (c = 0; c < N_CLASSES; c++)
-         if (sites[kid].live_n[c] != 0)
+         if ((totals ? st[kid].tot_n[c] : st[kid].live_n[c]) != 0)
             n++;
-   d->n_entries = n;
-   d->entries = n ? VG_(malloc)("ph.detail.e", n * sizeof(SiteEntry)) : NULL;
-   for (kid = 0; kid < n_stacks; kid++)
-      for (c = 0; c < N_CLASSES; c++)
-         if (sites[kid].live_n[c] != 0) {
-            d->entries[i].kid = kid;
-            d->entries[i].cls = c;
-            d->entries[i].B = sites[kid].live_B[c];
-            d->entries[i].n = sites[kid].live_n[c];
-            i++;
-         }
+   e = n ? VG_(malloc)("ph.detail.e", n * sizeof(SiteEntry)) : NULL;
+   for (kid = 0; kid < n_st; kid++)
+      for (c = 0; c < N_CLASSES; c++) {
+         ULong B = totals ? st[kid].tot_B[c] : st[kid].live_B[c];
+         ULong blocks = totals ? st[kid].tot_n[c] : st[kid].live_n[c];
+         if (blocks == 0)
+            continue;
+         e[i].kid = kid;
+         e[i].cls = c;
+         e[i].B = B;
+         e[i].n = blocks;
+         i++;
+      }
+   *n_out = n;
+   return e;
+}
+
+static Detail *detail_from_sites(void)
+{
+   Detail *d = VG_(calloc)("ph.detail", 1, sizeof(Detail));
+   d->entries = site_entries(sites, n_stacks, False, &d->n_entries);
    return d;
 }
 
@@ -791,7 +804,6 @@ static UInt          peak_log_n, peak_log_cap;
 
 static Detail *detail_at_peak(void)
 {
-   UInt kid, c, i;
    Long j;
    SiteStats *copy;
    Detail *d;
@@ -805,21 +817,7 @@ static Detail *detail_at_peak(void)
       copy[e->kid].live_n[e->cls] -= e->dn;
    }
    d = VG_(calloc)("ph.detail", 1, sizeof(Detail));
-   for (kid = 0; kid < n_stacks; kid++)
-      for (c = 0; c < N_CLASSES; c++)
-         if (copy[kid].live_n[c] != 0)
-            d->n_entries++;
-   d->entries = d->n_entries ? VG_(malloc)("ph.detail.e", d->n_entries * sizeof(SiteEntry)) : NULL;
-   i = 0;
-   for (kid = 0; kid < n_stacks; kid++)
-      for (c = 0; c < N_CLASSES; c++)
-         if (copy[kid].live_n[c] != 0) {
-            d->entries[i].kid = kid;
-            d->entries[i].cls = c;
-            d->entries[i].B = copy[kid].live_B[c];
-            d->entries[i].n = copy[kid].live_n[c];
-            i++;
-         }
+   d->entries = site_entries(copy, n_stacks, False, &d->n_entries);
    VG_(free)(copy);
    return d;
 }
@@ -986,6 +984,25 @@ static void take_user_snapshot(const HChar *label)
    scan_blocks(s.detail, 0, False);
    s.label = VG_(strdup)("ph.label", label);
    VG_(addToXA)(user_snaps, &s);
+}
+
+/* The exact peak as a snapshot, for the writer: the materialised
+   composition if there is one, else one made now from the change log.
+   drop_peak_snapshot() frees what this made. */
+static void take_peak_snapshot(Snapshot *s)
+{
+   VG_(memset)(s, 0, sizeof *s);
+   s->kind = SnapPeak;
+   s->time = peak_time;
+   s->t = peak;
+   s->detail = peak_detail ? peak_detail : detail_at_peak();
+}
+
+static void drop_peak_snapshot(Snapshot *s)
+{
+   if (s->detail != peak_detail)
+      free_detail(s->detail);
+   s->detail = NULL;
 }
 
 //------------------------------------------------------------//
@@ -2940,30 +2957,16 @@ static Bool write_output(const HChar *path, const Snapshot *peak_snap,
 
    /* Totals over the run. */
    {
-      Detail tot;
-      UInt kid, c, j = 0;
-      tot.n_entries = 0;
-      for (kid = 0; kid < n_stacks; kid++)
-         for (c = 0; c < N_CLASSES; c++)
-            if (sites[kid].tot_n[c] != 0)
-               tot.n_entries++;
-      tot.entries = VG_(malloc)("ph.tot", (tot.n_entries + 1) * sizeof(SiteEntry));
-      for (kid = 0; kid < n_stacks; kid++)
-         for (c = 0; c < N_CLASSES; c++)
-            if (sites[kid].tot_n[c] != 0) {
-               tot.entries[j].kid = kid;
-               tot.entries[j].cls = c;
-               tot.entries[j].B = sites[kid].tot_B[c];
-               tot.entries[j].n = sites[kid].tot_n[c];
-               j++;
-            }
-      VG_(ssort)(tot.entries, tot.n_entries, sizeof(SiteEntry), cmp_site_entries);
-      for (j = 0; j < tot.n_entries; j++) {
-         VG_(fprintf)(out_fp, "tot %d %s %llu %llu\n", (Int)tot.entries[j].kid - 1,
-                      class_names[tot.entries[j].cls], tot.entries[j].B, tot.entries[j].n);
+      UInt n_tot, j;
+      SiteEntry *tot = site_entries(sites, n_stacks, True, &n_tot);
+      VG_(ssort)(tot, n_tot, sizeof(SiteEntry), cmp_site_entries);
+      for (j = 0; j < n_tot; j++) {
+         VG_(fprintf)(out_fp, "tot %d %s %llu %llu\n", (Int)tot[j].kid - 1,
+                      class_names[tot[j].cls], tot[j].B, tot[j].n);
          out_lines++;
       }
-      VG_(free)(tot.entries);
+      if (tot)
+         VG_(free)(tot);
    }
    VG_(fprintf)(out_fp, "end-of-file %llu\n", out_lines);
    VG_(fclose)(out_fp);
@@ -2980,16 +2983,13 @@ static HChar *write_profile(void)
    HChar *path;
 
    take_exit_snapshot();
-   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
-   peak_snap.kind = SnapPeak;
-   peak_snap.time = peak_time;
-   peak_snap.t = peak;
-   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
+   take_peak_snapshot(&peak_snap);
    take_snapshot(&final_sample, SnapSample, ph_now());
 
    path = VG_(expand_file_name)("--pyheap-out-file", clo_out_file);
    if (!write_output(path, &peak_snap, &exit_snap, &final_sample, 0))
       VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
+   drop_peak_snapshot(&peak_snap);
    return path;
 }
 
@@ -3173,11 +3173,7 @@ static void monitor_dump(const HChar *name)
       path = VG_(malloc)("ph.dump.path", 64);
       VG_(sprintf)(path, "pyheap.out.%d.snapshot.%u", VG_(getpid)(), n_monitor_dumps);
    }
-   VG_(memset)(&peak_snap, 0, sizeof peak_snap);
-   peak_snap.kind = SnapPeak;
-   peak_snap.time = peak_time;
-   peak_snap.t = peak;
-   peak_snap.detail = peak_detail ? peak_detail : detail_at_peak();
+   take_peak_snapshot(&peak_snap);
    take_live_snapshot(&now_snap);
    take_snapshot(&final_sample, SnapSample, ph_now());
 
@@ -3187,8 +3183,7 @@ static void monitor_dump(const HChar *name)
    else
       VG_(gdb_printf)("pyheap: error: cannot write '%s': no detailed snapshot written\n",
                       path);
-   if (peak_snap.detail != peak_detail)
-      free_detail(peak_snap.detail);
+   drop_peak_snapshot(&peak_snap);
    free_detail(now_snap.detail);
    VG_(free)(path);
 }
