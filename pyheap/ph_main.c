@@ -357,6 +357,15 @@ static void read_guest_cstring(Addr a, HChar *buf, SizeT cap)
    guarded(copy_cstring, &c);
 }
 
+/* The label a client request passes at A (pyheap.h), or DFLT if A is 0. */
+static void read_guest_label(Addr a, const HChar *dflt, HChar label[PYHEAP_LABEL_MAX + 1])
+{
+   if (a == 0)
+      VG_(strcpy)(label, dflt);
+   else
+      read_guest_cstring(a, label, PYHEAP_LABEL_MAX + 1);
+}
+
 //------------------------------------------------------------//
 //--- Interned strings                                     ---//
 //------------------------------------------------------------//
@@ -2497,11 +2506,8 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
    *ret = 0;
    switch (arg[0]) {
    case PYHEAP_REQ_SNAPSHOT: {
-      HChar label[201];
-      if (arg[1] == 0)
-         VG_(strcpy)(label, "snapshot");
-      else
-         read_guest_cstring(arg[1], label, sizeof label);
+      HChar label[PYHEAP_LABEL_MAX + 1];
+      read_guest_label(arg[1], "snapshot", label);
       take_user_snapshot(label);
       return True;
    }
@@ -2509,11 +2515,8 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
       *ret = 1;
       return True;
    case PYHEAP_REQ_REGION_BEGIN: {
-      HChar label[201];
-      if (arg[1] == 0)
-         VG_(strcpy)(label, "region");
-      else
-         read_guest_cstring(arg[1], label, sizeof label);
+      HChar label[PYHEAP_LABEL_MAX + 1];
+      read_guest_label(arg[1], "region", label);
       region_begin(label);
       return True;
    }
@@ -2521,11 +2524,8 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
       *ret = region_end(arg[1]);
       return True;
    case PYHEAP_REQ_MARK: {
-      HChar label[201];
-      if (arg[1] == 0)
-         VG_(strcpy)(label, "iteration");
-      else
-         read_guest_cstring(arg[1], label, sizeof label);
+      HChar label[PYHEAP_LABEL_MAX + 1];
+      read_guest_label(arg[1], "iteration", label);
       take_mark(label);
       return True;
    }
@@ -3148,7 +3148,7 @@ static void monitor_growth(ULong top)
 
 static void monitor_snapshot(const HChar *label)
 {
-   HChar buf[201];
+   HChar buf[PYHEAP_LABEL_MAX + 1];
    n_monitor_snapshots++;
    if (label == NULL || label[0] == 0)
       VG_(sprintf)(buf, "monitor-%u", n_monitor_snapshots);
