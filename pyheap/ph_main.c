@@ -2366,7 +2366,7 @@ static Addr event_fn_addr;          /* ph_event's entry, or 0: not known yet */
 /* The core's "a fault now is the guest's" flag (pub_core_scheduler.h). */
 extern Bool VG_(in_generated_code);
 
-static void ph_event_handler(UWord op, UWord domain, UWord a, UWord b, UWord c)
+static void ph_event_handler(UWord op, UWord a, UWord b, UWord c)
 {
    ThreadId tid = VG_(get_running_tid)();
    Bool in_gen = VG_(in_generated_code);
@@ -2535,17 +2535,6 @@ static Bool ph_handle_client_request(ThreadId tid, UWord *arg, UWord *ret)
    case PH_REQ_EVENT_FN:
       set_event_fn(arg[1], arg[2]);
       return True;
-   /* The same reports as the events: the preload no longer sends them,
-      but they still mean what they meant. */
-   case PH_REQ_PY_ALLOC:
-      py_alloc(tid, arg[2], arg[3]);
-      return True;
-   case PH_REQ_PY_FREE:
-      py_free(arg[2]);
-      return True;
-   case PH_REQ_PY_REALLOC:
-      py_realloc(tid, arg[2], arg[3], arg[4]);
-      return True;
    case PH_REQ_ARENA_ALLOC:
       arena_alloc(arg[1], arg[2]);
       return True;
@@ -2579,7 +2568,7 @@ static void add_instr_count(IRSB *sb, Int n)
 }
 
 /* At the entry of the preload's event function (see "Events from the
-   preload"): call the handler with the five argument registers.  Dirty
+   preload"): call the handler with the four argument registers.  Dirty
    call arguments must be flat, hence the temps.  VEX chases calls, so the
    entry is usually in the middle of a superblock: every IMark is checked,
    not only the first.  The function is a bare `ret`, which ends the
@@ -2593,23 +2582,22 @@ static Bool is_event_imark(const IRStmt *st)
 
 static void add_event_call(IRSB *sb)
 {
-   static const Int arg_offB[5] = {
+   static const Int arg_offB[4] = {
       offsetof(VexGuestAMD64State, guest_RDI),
       offsetof(VexGuestAMD64State, guest_RSI),
       offsetof(VexGuestAMD64State, guest_RDX),
       offsetof(VexGuestAMD64State, guest_RCX),
-      offsetof(VexGuestAMD64State, guest_R8),
    };
    static const Int unwind_offB[3] = {
       offsetof(VexGuestAMD64State, guest_RIP),
       offsetof(VexGuestAMD64State, guest_RSP),
       offsetof(VexGuestAMD64State, guest_RBP),
    };
-   IRExpr *args[5];
+   IRExpr *args[4];
    IRDirty *di;
    Int i;
 
-   for (i = 0; i < 5; i++) {
+   for (i = 0; i < 4; i++) {
       IRTemp t = newIRTemp(sb->tyenv, Ity_I64);
       addStmtToIRSB(sb, IRStmt_WrTmp(t, IRExpr_Get(arg_offB[i], Ity_I64)));
       args[i] = IRExpr_RdTmp(t);
@@ -2619,7 +2607,7 @@ static void add_event_call(IRSB *sb)
    addStmtToIRSB(sb, IRStmt_Put(unwind_offB[0], mkIRExpr_HWord(event_fn_addr)));
    di = unsafeIRDirty_0_N(0, "ph_event_handler",
                           VG_(fnptr_to_fnentry)(&ph_event_handler),
-                          mkIRExprVec_5(args[0], args[1], args[2], args[3], args[4]));
+                          mkIRExprVec_4(args[0], args[1], args[2], args[3]));
    di->nFxState = 3;
    VG_(memset)(&di->fxState, 0, sizeof(di->fxState));
    for (i = 0; i < 3; i++) {
