@@ -21,9 +21,8 @@
 
 /* The tool is split by concern, as memcheck is (mc_main.c,
    mc_malloc_wrappers.c, ... joined by mc_include.h), and this header is
-   the map: one section per file, in the order of the event's journey,
-   saying what the file owns and what it exports.  Everything else of a
-   file is static to it.
+   the map: one section per file, saying what the file owns and what it
+   exports.  Everything else of a file is static to it.
 
       ph_main.c             options, client requests, ph_fini, initialisation
       ph_guest.c            reading the guest's memory: the fault catcher
@@ -54,9 +53,16 @@
    every event runs many times (the guest reads, heap_B(), ph_now()) is
    static inline below.
 
+   Where things go: an option in ph_main.c (its clo_ variable exported
+   here when another file reads it); a new report from the preload in
+   ph_clreq.h (PhEventOp, or a request), ph_preload.c and ph_events.c's
+   handler (or ph_main.c's client requests); a new record of the file in
+   ph_output.c and docs/file-format.md; a snapshot kind in ph_snapshots.c.
+
    Naming: what a file exports is PH_(name) (vgPyheap_name when linked
    with the core), as memcheck writes MC_(name); static inline helpers
-   defined here keep plain names. */
+   defined here keep plain names.  Include config.h first: the malloc
+   replacement's prototypes depend on PH_MALLOC_API_ORIG_ALIGN. */
 
 #ifndef __PH_INCLUDE_H
 #define __PH_INCLUDE_H
