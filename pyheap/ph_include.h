@@ -171,7 +171,7 @@ typedef struct _Str {
    UWord        key;             /* hash of the text */
    Int          sid;
    UInt         len;
-   HChar       *text;
+   const HChar *text;
 } Str;
 
 extern XArray *PH_(strs);             /* of Str*, indexed by sid */

@@ -226,7 +226,7 @@ static void ph_fini(Int exit_status)
       VG_(dmsg)("pyheap: objects into free lists %llu, out of them %llu "
                 "(%llu in no known block)\n",
                 PH_(n_dead), PH_(n_reborn), PH_(n_reborn_unknown));
-      VG_(dmsg)("pyheap: stacks %u, frames %lu, strings %lu\n", PH_(n_stacks) - 1,
+      VG_(dmsg)("pyheap: stacks %u, frames %ld, strings %ld\n", PH_(n_stacks) - 1,
                 VG_(sizeXA)(PH_(frames)), VG_(sizeXA)(PH_(strs)));
       VG_(dmsg)("pyheap: raw stack cache hits %llu (%llu recent ones), misses %llu; "
                 "read faults %llu\n", PH_(n_rawstack_hits),

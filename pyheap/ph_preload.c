@@ -375,6 +375,12 @@ static void ph_preload_init(void)
 
 /* ---- The API the `pyheap` Python module calls through ctypes ---------- */
 
+PH_EXPORT void pyheap_snapshot(const char *label);
+PH_EXPORT void pyheap_mark(const char *label);
+PH_EXPORT void pyheap_region_begin(const char *label);
+PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats);
+PH_EXPORT int pyheap_running(void);
+
 PH_EXPORT void pyheap_snapshot(const char *label)
 {
    /* A check of the hooks costs little here and catches the case where the

@@ -61,19 +61,21 @@ static Word cmp_str(const void *a, const void *b)
 Int PH_(intern_str_n)(const HChar *s, SizeT n)
 {
    Str probe, *found;
+   HChar *text;
 
    probe.key = hash_bytes(s, n);
    probe.len = n;
-   probe.text = (HChar *)s;
+   probe.text = s;
    found = VG_(HT_gen_lookup)(str_table, &probe, cmp_str);
    if (found)
       return found->sid;
+   text = VG_(malloc)("ph.str.text", n + 1);
+   VG_(memcpy)(text, s, n);
+   text[n] = 0;
    found = VG_(malloc)("ph.str", sizeof(Str));
    found->key = probe.key;
    found->len = n;
-   found->text = VG_(malloc)("ph.str.text", n + 1);
-   VG_(memcpy)(found->text, s, n);
-   found->text[n] = 0;
+   found->text = text;
    found->sid = VG_(sizeXA)(PH_(strs));
    VG_(addToXA)(PH_(strs), &found);
    VG_(HT_add_node)(str_table, found);
