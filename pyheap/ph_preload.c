@@ -85,8 +85,8 @@ typedef struct {
    the same superblock before the tool sees the code, hide the arguments
    from the tool.  The CFI lets the tool's stack unwinder step out of it.
    Hidden, so that the hooks call it directly, not through the PLT. */
-PH_LOCAL void ph_event(unsigned long op, unsigned long domain, unsigned long a,
-                       unsigned long b, unsigned long c);
+PH_LOCAL void ph_event(unsigned long op, unsigned long a, unsigned long b,
+                       unsigned long c);
 __asm__(".text\n"
         ".p2align 4\n"
         ".globl ph_event\n"
@@ -122,7 +122,7 @@ static inline void note_alloc(void *p, size_t size)
 static inline void flush_dead(void)
 {
    if (dead_obj != 0) {
-      ph_event(PH_EV_PY_DEAD, 0, dead_obj, 0, 0);
+      ph_event(PH_EV_PY_DEAD, dead_obj, 0, 0);
       dead_obj = 0;
    }
 }
@@ -135,7 +135,7 @@ static void *hook_malloc(void *ctx, size_t size)
    p = h->orig.malloc(h->orig.ctx, size);
    if (p != NULL) {
       note_alloc(p, size);
-      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, size, 0);
+      ph_event(PH_EV_PY_ALLOC, (unsigned long)p, size, 0);
    }
    return p;
 }
@@ -149,7 +149,7 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
    /* The allocator returned a block, so nelem * elsize did not overflow. */
    if (p != NULL) {
       note_alloc(p, nelem * elsize);
-      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, nelem * elsize, 0);
+      ph_event(PH_EV_PY_ALLOC, (unsigned long)p, nelem * elsize, 0);
    }
    return p;
 }
@@ -163,8 +163,7 @@ static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
    /* On failure the old block is untouched: nothing to report. */
    if (p != NULL) {
       note_alloc(p, new_size);
-      ph_event(PH_EV_PY_REALLOC, h->domain, (unsigned long)ptr, (unsigned long)p,
-               new_size);
+      ph_event(PH_EV_PY_REALLOC, (unsigned long)ptr, (unsigned long)p, new_size);
    }
    return p;
 }
@@ -177,7 +176,7 @@ static void hook_free(void *ctx, void *ptr)
       dead_obj = 0;
    flush_dead();
    if (ptr != NULL)
-      ph_event(PH_EV_PY_FREE, h->domain, (unsigned long)ptr, 0, 0);
+      ph_event(PH_EV_PY_FREE, (unsigned long)ptr, 0, 0);
    h->orig.free(h->orig.ctx, ptr);
 }
 
@@ -263,7 +262,7 @@ static int ref_tracer(void *op, int event, void *data)
       flush_dead();
       /* Unsigned: an object below last_alloc gives a huge difference. */
       if (a - last_alloc >= last_alloc_szB)
-         ph_event(PH_EV_PY_REBORN, 0, a, 0, 0);
+         ph_event(PH_EV_PY_REBORN, a, 0, 0);
    } else if (event == PH_REFTRACER_DESTROY) {
       /* Reported only if its block is not freed next (hook_free). */
       flush_dead();
@@ -375,6 +374,12 @@ static void ph_preload_init(void)
 }
 
 /* ---- The API the `pyheap` Python module calls through ctypes ---------- */
+
+PH_EXPORT void pyheap_snapshot(const char *label);
+PH_EXPORT void pyheap_mark(const char *label);
+PH_EXPORT void pyheap_region_begin(const char *label);
+PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats);
+PH_EXPORT int pyheap_running(void);
 
 PH_EXPORT void pyheap_snapshot(const char *label)
 {
