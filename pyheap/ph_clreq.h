@@ -12,14 +12,10 @@
 typedef enum {
    /* arg1: PhPyInfo* (below).  Sent once, when the preload finds CPython. */
    PH_REQ_PY_REGISTER = PYHEAP_REQ_PRIVATE_BASE,
-   /* arg1: domain, arg2: pointer, arg3: size.  After a successful alloc. */
-   PH_REQ_PY_ALLOC,
-   /* arg1: domain, arg2: pointer.  Before the block is freed. */
-   PH_REQ_PY_FREE,
-   /* arg1: domain, arg2: old pointer, arg3: new pointer, arg4: size. */
-   PH_REQ_PY_REALLOC,
+   /* BASE + 1 .. 3 were the domain hooks' reports, which are events now
+      (below); the numbers stay retired. */
    /* arg1: pointer, arg2: size.  After the arena allocator returned. */
-   PH_REQ_ARENA_ALLOC,
+   PH_REQ_ARENA_ALLOC = PYHEAP_REQ_PRIVATE_BASE + 4,
    /* arg1: pointer, arg2: size.  Before the arena is released. */
    PH_REQ_ARENA_FREE,
    /* arg1: PhHooksState. */
@@ -34,11 +30,11 @@ typedef enum {
    through the scheduler costs ~70 ns each.  The preload calls an empty
    function instead,
 
-      ph_event(op, domain, a, b, c)     (arguments in RDI, RSI, RDX, RCX, R8)
+      ph_event(op, a, b, c)             (arguments in RDI, RSI, RDX, RCX)
 
    which is a bare `ret`.  The tool learns its address (PH_REQ_EVENT_FN)
    and, at instrumentation time, puts a call to its own handler at that
-   address, reading the five argument registers: ~3 ns an event.  Under
+   address, reading the four argument registers: ~3 ns an event.  Under
    another tool, or natively, the call just returns.  The operations: */
 typedef enum {
    PH_EV_PY_ALLOC = 1,     /* a: pointer, b: size.  After a successful alloc. */
@@ -54,8 +50,9 @@ typedef enum {
    the managed dict and weakref words (PH_EV_PY_REBORN, PH_EV_PY_DEAD). */
 #define PH_MAX_PREHEADER_SZB 32
 
-/* Bumped when the arguments of ph_event change. */
-#define PH_EVENT_ABI 1
+/* Bumped when the arguments of ph_event change (2: the domain argument,
+   which the tool never read, is gone). */
+#define PH_EVENT_ABI 2
 
 typedef enum {
    PH_HOOKS_NONE = 0,          /* not Python, or hooks not installed */

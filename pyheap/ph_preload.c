@@ -71,10 +71,14 @@ typedef void (*SetArenaFn)(PhArenaAllocator *allocator);
 static GetAllocatorFn py_get_allocator;
 static SetAllocatorFn py_set_allocator;
 
-/* One per hooked domain: the allocator we wrap.  The hook's ctx points here. */
+/* One per hooked domain: the allocator we wrap.  The hook's ctx points here.
+   See "Sharing the domains with other hooks" below for `below` and
+   `depth`. */
 typedef struct {
    int domain;
-   PhMemAllocatorEx orig;
+   int depth;                  /* calls of this hook under way */
+   PhMemAllocatorEx orig;      /* the allocator this hook calls */
+   PhMemAllocatorEx below;     /* what it called before it was put back on top */
 } PhDomainHook;
 
 /* The event function: a bare `ret` that the tool instruments (see
@@ -85,8 +89,8 @@ typedef struct {
    the same superblock before the tool sees the code, hide the arguments
    from the tool.  The CFI lets the tool's stack unwinder step out of it.
    Hidden, so that the hooks call it directly, not through the PLT. */
-PH_LOCAL void ph_event(unsigned long op, unsigned long domain, unsigned long a,
-                       unsigned long b, unsigned long c);
+PH_LOCAL void ph_event(unsigned long op, unsigned long a, unsigned long b,
+                       unsigned long c);
 __asm__(".text\n"
         ".p2align 4\n"
         ".globl ph_event\n"
@@ -98,8 +102,8 @@ __asm__(".text\n"
         ".cfi_endproc\n"
         ".size ph_event, .-ph_event\n");
 
-static PhDomainHook hook_mem = { PH_DOMAIN_MEM, { 0 } };
-static PhDomainHook hook_obj = { PH_DOMAIN_OBJ, { 0 } };
+static PhDomainHook hook_mem = { PH_DOMAIN_MEM, 0, { 0 }, { 0 } };
+static PhDomainHook hook_obj = { PH_DOMAIN_OBJ, 0, { 0 }, { 0 } };
 static PhArenaAllocator arena_orig;
 static int hooks_state = PH_HOOKS_NONE;
 
@@ -122,20 +126,52 @@ static inline void note_alloc(void *p, size_t size)
 static inline void flush_dead(void)
 {
    if (dead_obj != 0) {
-      ph_event(PH_EV_PY_DEAD, 0, dead_obj, 0, 0);
+      ph_event(PH_EV_PY_DEAD, dead_obj, 0, 0);
       dead_obj = 0;
    }
+}
+
+/* See "Sharing the domains with other hooks" below.  Thread-local: a
+   thread's call of a hook is under way only on that thread. */
+static __thread int mem_depth __attribute__((tls_model("initial-exec")));
+static __thread int obj_depth __attribute__((tls_model("initial-exec")));
+static int probing, probe_reached;
+
+static inline int *depth_of(const PhDomainHook *h)
+{
+   return h->domain == PH_DOMAIN_OBJ ? &obj_depth : &mem_depth;
+}
+
+/* Where a call the hook must not report goes, or NULL for a call it
+   reports: a call that came back to the hook through an allocator that
+   wraps it goes to the allocator the hook wrapped before; a probe's call
+   goes on down. */
+static inline const PhMemAllocatorEx *unreported(PhDomainHook *h, int depth)
+{
+   if (__builtin_expect(depth > 0, 0))
+      return &h->below;
+   if (__builtin_expect(probing, 0)) {
+      probe_reached = 1;
+      return &h->orig;
+   }
+   return NULL;
 }
 
 static void *hook_malloc(void *ctx, size_t size)
 {
    PhDomainHook *h = ctx;
+   int *depth = depth_of(h);
+   const PhMemAllocatorEx *pass = unreported(h, *depth);
    void *p;
+   if (pass != NULL)
+      return pass->malloc(pass->ctx, size);
    flush_dead();
+   ++*depth;
    p = h->orig.malloc(h->orig.ctx, size);
+   --*depth;
    if (p != NULL) {
       note_alloc(p, size);
-      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, size, 0);
+      ph_event(PH_EV_PY_ALLOC, (unsigned long)p, size, 0);
    }
    return p;
 }
@@ -143,13 +179,19 @@ static void *hook_malloc(void *ctx, size_t size)
 static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 {
    PhDomainHook *h = ctx;
+   int *depth = depth_of(h);
+   const PhMemAllocatorEx *pass = unreported(h, *depth);
    void *p;
+   if (pass != NULL)
+      return pass->calloc(pass->ctx, nelem, elsize);
    flush_dead();
+   ++*depth;
    p = h->orig.calloc(h->orig.ctx, nelem, elsize);
+   --*depth;
    /* The allocator returned a block, so nelem * elsize did not overflow. */
    if (p != NULL) {
       note_alloc(p, nelem * elsize);
-      ph_event(PH_EV_PY_ALLOC, h->domain, (unsigned long)p, nelem * elsize, 0);
+      ph_event(PH_EV_PY_ALLOC, (unsigned long)p, nelem * elsize, 0);
    }
    return p;
 }
@@ -157,14 +199,19 @@ static void *hook_calloc(void *ctx, size_t nelem, size_t elsize)
 static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
 {
    PhDomainHook *h = ctx;
+   int *depth = depth_of(h);
+   const PhMemAllocatorEx *pass = unreported(h, *depth);
    void *p;
+   if (pass != NULL)
+      return pass->realloc(pass->ctx, ptr, new_size);
    flush_dead();
+   ++*depth;
    p = h->orig.realloc(h->orig.ctx, ptr, new_size);
+   --*depth;
    /* On failure the old block is untouched: nothing to report. */
    if (p != NULL) {
       note_alloc(p, new_size);
-      ph_event(PH_EV_PY_REALLOC, h->domain, (unsigned long)ptr, (unsigned long)p,
-               new_size);
+      ph_event(PH_EV_PY_REALLOC, (unsigned long)ptr, (unsigned long)p, new_size);
    }
    return p;
 }
@@ -172,26 +219,89 @@ static void *hook_realloc(void *ctx, void *ptr, size_t new_size)
 static void hook_free(void *ctx, void *ptr)
 {
    PhDomainHook *h = ctx;
+   int *depth = depth_of(h);
+   const PhMemAllocatorEx *pass = unreported(h, *depth);
+   if (pass != NULL) {
+      pass->free(pass->ctx, ptr);
+      return;
+   }
    /* The usual end of a destroyed object: its own block is freed. */
    if (dead_obj != 0 && dead_obj - (unsigned long)ptr <= PH_MAX_PREHEADER_SZB)
       dead_obj = 0;
    flush_dead();
    if (ptr != NULL)
-      ph_event(PH_EV_PY_FREE, h->domain, (unsigned long)ptr, 0, 0);
+      ph_event(PH_EV_PY_FREE, (unsigned long)ptr, 0, 0);
+   ++*depth;
    h->orig.free(h->orig.ctx, ptr);
+   --*depth;
 }
 
-static int domain_is_hooked(int domain)
+/* ---- Sharing the domains with other hooks -------------------------
+
+   PEP 445 lets anyone put an allocator on top of a domain's, and several
+   do: tracemalloc (started at any time, by -X tracemalloc, by
+   PYTHONTRACEMALLOC), the debug hooks of -X dev and PYTHONMALLOC=debug, a
+   C extension.  Two situations look alike from here -- the domain's
+   allocator is no longer ours -- and need opposite answers:
+
+     - someone WRAPPED us: tracemalloc saved our hook and calls it.  Every
+       call still reaches us; nothing is to be done.  Putting our hook on
+       top again would make a loop: ours calls tracemalloc's, which calls
+       the one it saved -- ours, with the same context.  That loop was a
+       stack overflow (tracemalloc started, then a new arena).  And when
+       tracemalloc stops it puts back the one it saved, ours, which would
+       then still call tracemalloc's hook, its tables freed.
+     - someone REPLACED us: PYTHONMALLOC=... and -X dev install the
+       allocators afresh during pre-initialisation, after our constructor.
+       No call reaches us; the hook must be put back.
+
+   So before putting a hook back the preload finds out whether calls still
+   reach it.  Where it may call the allocator -- when a snapshot or a mark
+   is taken, when the interpreter wants a chunk for its frame stack -- it
+   asks: one malloc(1) and free through the domain's current allocator,
+   with `probing` set so that our hook passes them on unreported and notes
+   that it was reached.  Inside pymalloc's own request for a new arena it
+   must not call pymalloc again; there the depth of our hooks answers: if
+   the request came through one of them it is under way, if not the domain
+   was served without them.
+
+   Should a hook be put back on top of one that wraps it all the same, the
+   loop is cut: a hook that finds itself already under way on this thread
+   passes the call to the allocator it wrapped before it was put back
+   (`below`), unreported: the outer call reports the block once. */
+
+/* Is H's hook the domain's allocator itself? */
+static int hook_on_top(const PhDomainHook *h)
 {
    PhMemAllocatorEx cur;
-   py_get_allocator(domain, &cur);
-   return cur.malloc == hook_malloc;
+   py_get_allocator(h->domain, &cur);
+   return cur.malloc == hook_malloc && cur.ctx == h;
+}
+
+/* Does a call of H's domain reach H's hook?  Calls the allocator. */
+static int hook_reached(const PhDomainHook *h)
+{
+   PhMemAllocatorEx cur;
+   void *p;
+   py_get_allocator(h->domain, &cur);
+   if (cur.malloc == hook_malloc && cur.ctx == h)
+      return 1;
+   probing = 1;
+   probe_reached = 0;
+   p = cur.malloc(cur.ctx, 1);
+   if (p != NULL)
+      cur.free(cur.ctx, p);
+   probing = 0;
+   return probe_reached;
 }
 
 static void install_domain_hook(PhDomainHook *h)
 {
    PhMemAllocatorEx mine = { h, hook_malloc, hook_calloc, hook_realloc, hook_free };
-   py_get_allocator(h->domain, &h->orig);
+   PhMemAllocatorEx cur;
+   py_get_allocator(h->domain, &cur);
+   h->below = h->orig.malloc != NULL ? h->orig : cur;
+   h->orig = cur;
    py_set_allocator(h->domain, &mine);
 }
 
@@ -263,7 +373,7 @@ static int ref_tracer(void *op, int event, void *data)
       flush_dead();
       /* Unsigned: an object below last_alloc gives a huge difference. */
       if (a - last_alloc >= last_alloc_szB)
-         ph_event(PH_EV_PY_REBORN, 0, a, 0, 0);
+         ph_event(PH_EV_PY_REBORN, a, 0, 0);
    } else if (event == PH_REFTRACER_DESTROY) {
       /* Reported only if its block is not freed next (hook_free). */
       flush_dead();
@@ -286,30 +396,41 @@ static void check_ref_tracer(void)
    py_set_ref_tracer(ref_tracer, NULL);
 }
 
-/* Put the domain hooks back if the interpreter replaced them. */
-static void check_domain_hooks(void)
+/* Put the domain hooks back if the interpreter replaced them; MAY_CALL
+   says whether the allocators may be called to find out (not inside
+   pymalloc's request for an arena). */
+static void check_domain_hooks(int may_call)
 {
-   int changed = 0;
+   PhDomainHook *hooks[2] = { &hook_mem, &hook_obj };
+   int changed = 0, i;
    flush_dead();
    check_ref_tracer();
-   if (!domain_is_hooked(PH_DOMAIN_MEM)) {
-      install_domain_hook(&hook_mem);
-      changed = 1;
-   }
-   if (!domain_is_hooked(PH_DOMAIN_OBJ)) {
-      install_domain_hook(&hook_obj);
+   for (i = 0; i < 2; i++) {
+      if (hook_on_top(hooks[i]))
+         continue;
+      if (may_call && hook_reached(hooks[i]))
+         continue;
+      install_domain_hook(hooks[i]);
       changed = 1;
    }
    if (changed)
       set_hooks_state(PH_HOOKS_REINSTALLED);
 }
 
+/* pymalloc's arenas are 1 MiB on 64-bit builds from 3.10 on; the other
+   users of the arena allocator ask for less (the frame stack's chunks:
+   16 KiB, more for a frame that does not fit). */
+#define PH_ARENA_SZB (1UL << 20)
+
 static void *hook_arena_alloc(void *ctx, size_t size)
 {
    void *p = arena_orig.alloc(arena_orig.ctx, size);
    if (p != NULL)
       VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_ARENA_ALLOC, p, size, 0, 0, 0);
-   check_domain_hooks();
+   /* A request made through our hooks proves them reached; one made by a
+      probe is none of our business. */
+   if (mem_depth == 0 && obj_depth == 0 && !probing)
+      check_domain_hooks(size != PH_ARENA_SZB);
    return p;
 }
 
@@ -376,19 +497,25 @@ static void ph_preload_init(void)
 
 /* ---- The API the `pyheap` Python module calls through ctypes ---------- */
 
+PH_EXPORT void pyheap_snapshot(const char *label);
+PH_EXPORT void pyheap_mark(const char *label);
+PH_EXPORT void pyheap_region_begin(const char *label);
+PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats);
+PH_EXPORT int pyheap_running(void);
+
 PH_EXPORT void pyheap_snapshot(const char *label)
 {
    /* A check of the hooks costs little here and catches the case where the
       interpreter replaced them and never needed an arena since. */
    if (hooks_state != PH_HOOKS_NONE)
-      check_domain_hooks();
+      check_domain_hooks(1);
    PYHEAP_SNAPSHOT(label);
 }
 
 PH_EXPORT void pyheap_mark(const char *label)
 {
    if (hooks_state != PH_HOOKS_NONE)
-      check_domain_hooks();
+      check_domain_hooks(1);
    PYHEAP_MARK(label);
 }
 

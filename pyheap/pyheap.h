@@ -26,15 +26,19 @@ typedef enum {
    PYHEAP_REQ_PRIVATE_BASE = VG_USERREQ_TOOL_BASE('P', 'H') + 256
 } PyheapClientRequest;
 
+/* The longest label the tool keeps, in bytes: a longer one is cut there. */
+#define PYHEAP_LABEL_MAX 200
+
 /* Take a detailed snapshot labelled LABEL (a NUL-terminated string; at most
-   200 bytes of it are kept). */
+   PYHEAP_LABEL_MAX bytes of it are kept). */
 #define PYHEAP_SNAPSHOT(label)                                           \
    VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_SNAPSHOT, (label), 0, 0, 0, 0)
 
 /* End one iteration of the program's repeated work (a batch, a request):
-   a snapshot of kind "mark" labelled LABEL (NUL-terminated; at most 200
-   bytes kept, NULL for "iteration") that says, for the last --mark-window
-   iterations, what each one allocated that is still live. */
+   a snapshot of kind "mark" labelled LABEL (NUL-terminated; at most
+   PYHEAP_LABEL_MAX bytes kept, NULL for "iteration") that says, for the
+   last --mark-window iterations, what each one allocated that is still
+   live. */
 #define PYHEAP_MARK(label)                                               \
    VALGRIND_DO_CLIENT_REQUEST_STMT(PYHEAP_REQ_MARK, (label), 0, 0, 0, 0)
 

@@ -20,7 +20,7 @@ import ctypes
 
 __all__ = ["snapshot", "mark", "region", "running"]
 
-_MAX_LABEL_BYTES = 200
+_MAX_LABEL_BYTES = 200          # PYHEAP_LABEL_MAX in pyheap.h
 
 
 class _RegionStats(ctypes.Structure):
