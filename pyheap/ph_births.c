@@ -42,7 +42,12 @@
    filled and no later; start-up's and imports', at the start; a bounded
    buffer's, only lately.  So every snapshot that scans the live blocks
    (exit, user, and the detailed_snapshot monitor command's) also says,
-   per stack and class, the live bytes born in each epoch of the run.
+   per stack and class, the live bytes born in each epoch of the run --
+   and so does every periodic detailed snapshot, which costs a scan of
+   the block table each: a buffer that keeps the last N items has
+   survivors born steadily up to the end too, and only an earlier look
+   tells that the ones it held then are gone (blocks kept, or blocks
+   that came and went).
 
    The clock.  Epochs cut the run's time (the --time-unit's) from 0 into
    equal spans of `epoch_width`, a power of two: epoch e is

@@ -102,6 +102,11 @@ void PH_(take_snapshot)(Snapshot *s, SnapKind kind, ULong time)
    s->label = NULL;
    s->mark_no = 0;
    s->detail = (kind == SnapSample) ? NULL : detail_from_sites();
+   /* A periodic detailed snapshot also says when its blocks were born:
+      compared with the exit's, it tells blocks kept from blocks that
+      came and went (ph_births.c). */
+   if (kind == SnapDetailed)
+      PH_(scan_births)(s->detail);
 }
 
 /* Halve the series, keeping the first and the last sample, and double the
