@@ -70,6 +70,54 @@
    seq): a list's item array grown by realloc is born when it last grew;
    a block re-filed as python-large keeps its seq. */
 
+/* Old deaths.  A block freed at least one whole epoch after it was born
+   -- born before the epoch that ended last began -- died old.  A leak's
+   blocks never die; temporaries die young; a bounded buffer, an LRU
+   cache, a queue let old blocks go as they take new ones.  Per stack and
+   class, the bytes and blocks that died old (the `gone` records) tell
+   those apart where the survivors alone cannot: a deque of the last N
+   items and a leak that began half way leave the same survivors. */
+
+ULong        PH_(old_seq);                    /* born before: dies old */
+static ULong *gone_B, *gone_n;                /* [kid * N_CLASSES + cls] */
+static UInt  gone_cap;                        /* in stacks */
+
+void PH_(note_old_death)(UInt kid, UInt cls, SizeT szB)
+{
+   if (kid >= gone_cap) {
+      UInt cap = gone_cap ? gone_cap : 1024, old = gone_cap;
+      while (cap <= kid)
+         cap *= 2;
+      gone_B = VG_(realloc)("ph.gone.B", gone_B, cap * N_CLASSES * sizeof(ULong));
+      gone_n = VG_(realloc)("ph.gone.n", gone_n, cap * N_CLASSES * sizeof(ULong));
+      VG_(memset)(gone_B + old * N_CLASSES, 0, (cap - old) * N_CLASSES * sizeof(ULong));
+      VG_(memset)(gone_n + old * N_CLASSES, 0, (cap - old) * N_CLASSES * sizeof(ULong));
+      gone_cap = cap;
+   }
+   gone_B[kid * N_CLASSES + cls] += szB;
+   gone_n[kid * N_CLASSES + cls] += 1;
+}
+
+SiteEntry *PH_(gone_entries)(UInt *n_out)
+{
+   UInt i, n = 0, j = 0;
+   SiteEntry *e;
+   for (i = 0; i < gone_cap * N_CLASSES; i++)
+      if (gone_n[i] != 0)
+         n++;
+   e = VG_(malloc)("ph.gone.e", (n ? n : 1) * sizeof(SiteEntry));
+   for (i = 0; i < gone_cap * N_CLASSES; i++)
+      if (gone_n[i] != 0) {
+         e[j].kid = i / N_CLASSES;
+         e[j].cls = i % N_CLASSES;
+         e[j].B = gone_B[i];
+         e[j].n = gone_n[i];
+         j++;
+      }
+   *n_out = n;
+   return e;
+}
+
 static ULong epoch_width = 1;                 /* time units, a power of two */
 static ULong epoch_start_seq[PH_MAX_EPOCHS];  /* [0] = 0: from the start */
 static UInt  n_epochs = 1;                    /* epochs begun so far */
@@ -91,6 +139,8 @@ void PH_(epoch_tick)(ULong now)
       epoch_start_seq[n_epochs++] = PH_(alloc_seq) + 1;
    }
    PH_(next_epoch_time) = (ULong)n_epochs * epoch_width;
+   /* Born before the last whole epoch began: a free now is an old death. */
+   PH_(old_seq) = n_epochs >= 2 ? epoch_start_seq[n_epochs - 2] : 0;
 }
 
 /* The epoch of the block born at allocation number SEQ. */

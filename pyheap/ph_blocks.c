@@ -253,6 +253,8 @@ static void account_alloc(const Block *b)
 
 static void account_free(const Block *b)
 {
+   if (b->seq < PH_(old_seq))
+      PH_(note_old_death)(b->kid, b->cls, b->szB);
    if (b->cls == ClsPymalloc)
       PH_(cur).pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);
    PH_(site_change)(b->kid, b->cls, -(Long)b->szB, -1);

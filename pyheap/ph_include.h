@@ -568,6 +568,12 @@ void PH_(init_marks)(void);
 extern ULong PH_(next_epoch_time);
 
 void PH_(epoch_tick)(ULong now);
+
+/* A block born before this allocation number dies old when freed. */
+extern ULong PH_(old_seq);
+void PH_(note_old_death)(UInt kid, UInt cls, SizeT szB);
+/* The old deaths by stack and class (VG_(free) the array). */
+SiteEntry *PH_(gone_entries)(UInt *n_out);
 /* Fill D's born entries from the live blocks. */
 void PH_(scan_births)(Detail *d);
 

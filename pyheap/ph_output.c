@@ -376,6 +376,16 @@ static void write_totals(void)
    }
    if (tot)
       VG_(free)(tot);
+   /* What each (stack, class) freed at least an epoch after its birth
+      (ph_births.c, "Old deaths"). */
+   tot = PH_(gone_entries)(&n_tot);
+   VG_(ssort)(tot, n_tot, sizeof(SiteEntry), cmp_site_entries);
+   for (j = 0; j < n_tot; j++) {
+      VG_(fprintf)(out_fp, "gone %d %s %llu %llu\n", (Int)tot[j].kid - 1,
+                   PH_(class_names)[tot[j].cls], tot[j].B, tot[j].n);
+      out_lines++;
+   }
+   VG_(free)(tot);
 }
 
 /* Write the file to PATH: everything so far, with LIVE_SNAP as the exit
