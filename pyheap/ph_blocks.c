@@ -253,7 +253,9 @@ static void account_alloc(const Block *b)
 
 static void account_free(const Block *b)
 {
-   if (b->seq < PH_(old_seq))
+   /* Old deaths count up to the exit snapshot: the interpreter's
+      finalisation frees everything, the leaks too. */
+   if (b->seq < PH_(old_seq) && !PH_(exit_snap_taken))
       PH_(note_old_death)(b->kid, b->cls, b->szB);
    if (b->cls == ClsPymalloc)
       PH_(cur).pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);
