@@ -45,12 +45,6 @@ typedef struct _Arena {
 
 static VgHashTable *arena_table;
 
-/* pymalloc's arenas are 1 MiB (ARENA_BITS 20) from 3.10 on; the arena
-   allocator also hands out the interpreter's frame-stack chunks (16 KiB
-   and up), which are not arenas. */
-#define PYMALLOC_ARENA_SZB ((SizeT)1 << 20)
-/* pymalloc rounds requests up to its size classes, 16 bytes apart. */
-#define PYMALLOC_SLOT_SZB(n) (((n) == 0 ? 16 : (((n) + 15) & ~(SizeT)15)))
 
 void PH_(arena_alloc)(Addr p, SizeT szB)
 {
@@ -82,6 +76,34 @@ void PH_(arena_free)(Addr p)
       PH_(cur).other_arena_B -= a->szB;
    }
    VG_(free)(a);
+}
+
+static Int cmp_addrs(const void *a, const void *b)
+{
+   Addr x = *(const Addr *)a, y = *(const Addr *)b;
+   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* The start addresses of the pymalloc arenas now mapped, sorted (a new
+   array, VG_(free) it); their number in *N.  Each is PYMALLOC_ARENA_SZB
+   long. */
+Addr *PH_(arena_starts)(UInt *n)
+{
+   Addr *out;
+   Arena *a;
+   UInt i = 0;
+   *n = 0;
+   VG_(HT_ResetIter)(arena_table);
+   while ((a = VG_(HT_Next)(arena_table)) != NULL)
+      if (a->is_arena)
+         (*n)++;
+   out = VG_(malloc)("ph.arenas.sorted", (*n ? *n : 1) * sizeof(Addr));
+   VG_(HT_ResetIter)(arena_table);
+   while ((a = VG_(HT_Next)(arena_table)) != NULL)
+      if (a->is_arena)
+         out[i++] = a->key;
+   VG_(ssort)(out, *n, sizeof(Addr), cmp_addrs);
+   return out;
 }
 
 //------------------------------------------------------------//
@@ -231,6 +253,10 @@ static void account_alloc(const Block *b)
 
 static void account_free(const Block *b)
 {
+   /* Old deaths count up to the exit snapshot: the interpreter's
+      finalisation frees everything, the leaks too. */
+   if (b->seq < PH_(old_seq) && !PH_(exit_snap_taken))
+      PH_(note_old_death)(b->kid, b->cls, b->szB);
    if (b->cls == ClsPymalloc)
       PH_(cur).pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);
    PH_(site_change)(b->kid, b->cls, -(Long)b->szB, -1);

@@ -30,6 +30,7 @@
 #include "pub_tool_libcprint.h"
 #include "pub_tool_libcproc.h"
 #include "pub_tool_mallocfree.h"
+#include "pub_tool_options.h"
 #include "pub_tool_xarray.h"
 
 #include "ph_include.h"
@@ -52,25 +53,52 @@
 
    Only the process valgrind started does this.  A forked child that execs
    is how subprocess.run() starts a command: its heap is a copy of the
-   parent's and says nothing of its own, so it gets no file, as before. */
+   parent's and says nothing of its own, so it gets no file, as before.
+
+   A program that is not Python and execs is followed without being asked.
+   `valgrind --tool=pyheap python3 app.py` is how pyheap is run, and with
+   pyenv -- how many Python developers get Python -- `python3` is a shim: a
+   shell script run by /usr/bin/env bash, which execs pyenv, which execs
+   libexec/pyenv-exec, which execs the interpreter.  Left alone, pyheap
+   would profile bash and the program would run natively.  So when the
+   process valgrind started has not registered as CPython (the preload
+   registers it from its constructor, before main) and the user gave no
+   --trace-children, the tool turns the core's --trace-children on just
+   before the core looks at it: the core's execve wrapper runs after the
+   tool's pre-syscall callback.  The new valgrind gets the same options
+   (without --trace-children), so each link of the chain decides the same
+   way, and the first Python program stops it: a Python program's own exec
+   (os.execv) is followed only with --trace-children=yes, as before.
+   Each link's file is written before its exec and replaced by the next
+   (same pid, same name); the last one, the interpreter's, stays.  An
+   explicit --trace-children=no keeps every program where it was.
+
+   The switch is the core's variable VG_(clo_trace_children) (m_options.c,
+   in every release from 3.19 to 3.27), not part of the tool interface;
+   like VG_(in_generated_code) (ph_events.c), a release without it fails
+   to link rather than misbehave. */
+
+extern Bool VG_(clo_trace_children);
 
 HChar      *PH_(exec_target);        /* the program of a pending execve */
 static Int  start_pid;          /* the process valgrind started */
 
-/* The core's --trace-children is not part of the tool interface; the
-   options it was given are (the last one given wins, as in the core). */
-static Bool tracing_children(void)
+typedef enum { TraceNotGiven, TraceNo, TraceYes } TraceChildren;
+
+/* --trace-children as the user gave it (the last one given wins, as in
+   the core), from the options valgrind was started with. */
+static TraceChildren trace_children_given(void)
 {
-   Bool yes = False;
+   TraceChildren given = TraceNotGiven;
    UInt i;
    for (i = 0; i < VG_(sizeXA)(VG_(args_for_valgrind)); i++) {
       const HChar *a = *(HChar **)VG_(indexXA)(VG_(args_for_valgrind), i);
       if (VG_(strcmp)(a, "--trace-children=yes") == 0)
-         yes = True;
+         given = TraceYes;
       else if (VG_(strcmp)(a, "--trace-children=no") == 0)
-         yes = False;
+         given = TraceNo;
    }
-   return yes;
+   return given;
 }
 
 void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
@@ -78,6 +106,7 @@ void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
    HChar target[4096];            /* Linux's PATH_MAX */
    HChar *path;
    struct vg_stat st;
+   TraceChildren given;
 
    if ((syscallno != __NR_execve && syscallno != __NR_execveat)
        || VG_(getpid)() != start_pid)
@@ -92,10 +121,17 @@ void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
    VG_(free)(PH_(exec_target));
    PH_(exec_target) = VG_(strdup)("ph.exec", target);
    path = PH_(write_profile)();
-   if (!tracing_children())
+   given = trace_children_given();
+   if (given == TraceNotGiven && !PH_(py_registered)) {
+      VG_(clo_trace_children) = True;
+      if (VG_(clo_verbosity) > 1)
+         VG_(umsg)("pyheap: the program is not Python and execs '%s': "
+                   "following it\n", target);
+   } else if (given != TraceYes) {
       VG_(umsg)("pyheap: the program execs '%s', which pyheap does not follow: "
                 "%s holds what ran before the exec (use --trace-children=yes, "
                 "or give valgrind that program itself)\n", target, path);
+   }
    VG_(free)(path);
 }
 

@@ -40,6 +40,9 @@
       ph_malloc_wrappers.c  the malloc-family replacement
       ph_snapshots.c        samples, snapshots, scans of the live blocks
       ph_marks.c            iteration marks and regions
+      ph_births.c           birth epochs: when each live block was born
+      ph_pinning.c          how full the pymalloc arenas are, and which
+                            stacks' blocks keep the emptiest ones mapped
       ph_output.c           the output file (docs/file-format.md)
       ph_monitor.c          gdb monitor commands (vgdb)
       ph_exec.c             what happens when the program execs
@@ -348,8 +351,17 @@ void PH_(forget_contents)(const Block *b);
 /* Every change to the live bytes goes through here. */
 void PH_(site_change)(UInt kid, UInt cls, Long dB, Long dn);
 
+/* pymalloc's arenas are 1 MiB (ARENA_BITS 20) from 3.10 on; the arena
+   allocator also hands out the interpreter's frame-stack chunks (16 KiB
+   and up), which are not arenas. */
+#define PYMALLOC_ARENA_SZB ((SizeT)1 << 20)
+/* pymalloc rounds requests up to its size classes, 16 bytes apart. */
+#define PYMALLOC_SLOT_SZB(n) (((n) == 0 ? 16 : (((n) + 15) & ~(SizeT)15)))
+
 void PH_(arena_alloc)(Addr p, SizeT szB);
 void PH_(arena_free)(Addr p);
+/* The pymalloc arenas mapped now, sorted by address; VG_(free) the array. */
+Addr *PH_(arena_starts)(UInt *n);
 
 void PH_(init_blocks)(void);
 
@@ -431,6 +443,35 @@ typedef struct {
    ULong n;
 } MarkEntry;
 
+/* How full the pymalloc arenas are, for snapshots that scan the blocks
+   (ph_pinning.c): arenas by tenths of use, band b holding those whose
+   live slots fill [b/10, (b+1)/10) of them (band 9 also the full ones). */
+#define PH_ARENA_BANDS 10
+
+typedef struct {
+   UInt  arenas;
+   ULong slot_B;                      /* their live pymalloc slots */
+} ArenaBand;
+
+/* A stack's live pymalloc blocks in the arenas of one band, and in how
+   many distinct such arenas they lie. */
+typedef struct {
+   UInt  kid;
+   UInt  band;
+   UInt  arenas;
+   ULong B;
+   ULong n;
+} PinEntry;
+
+/* The same by birth epoch, for snapshots that scan the blocks (ph_births.c). */
+typedef struct {
+   UInt  kid;
+   UInt  cls;
+   UInt  epoch;
+   ULong B;
+   ULong n;
+} BornEntry;
+
 typedef struct {
    UInt        n_entries;
    SiteEntry  *entries;
@@ -438,6 +479,14 @@ typedef struct {
    TypedEntry *typed;
    UInt        n_marked;
    MarkEntry  *marked;
+   UInt        n_born;
+   BornEntry  *born;
+   ULong       epoch_width;           /* of the born entries' epochs */
+   UInt        n_epochs;
+   Bool        has_arena_use;         /* the arena fields below are filled */
+   ArenaBand   bands[PH_ARENA_BANDS];
+   UInt        n_pinned;
+   PinEntry   *pinned;
 } Detail;
 
 typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser, SnapRegion,
@@ -480,9 +529,12 @@ typedef struct _ScanAgg {
    Int              type_sid;    /* or what the scan keys on: marks' iteration */
    ULong            B;
    ULong            n;
+   ULong            aux;         /* the caller's own count, 0 at first */
 } ScanAgg;
 
-void PH_(scan_add)(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB);
+/* Add a block of SZB bytes to the aggregate (KID, CLS, TYPE_SID) of T;
+   returns the aggregate. */
+ScanAgg *PH_(scan_add)(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB);
 void PH_(scan_blocks)(Detail *d, ULong min_seq, Bool want_sites);
 
 void PH_(init_snapshots)(void);           /* before the options */
@@ -504,6 +556,33 @@ ULong PH_(region_end)(Addr stats);
 void PH_(region_note_heap)(ULong now_B);
 
 void PH_(init_marks)(void);
+
+//------------------------------------------------------------//
+//--- ph_births.c: birth epochs                            ---//
+//------------------------------------------------------------//
+
+/* At most this many epochs cut the run's time (a power of two). */
+#define PH_MAX_EPOCHS 64
+
+/* When the time reaches this, PH_(epoch_tick) must run. */
+extern ULong PH_(next_epoch_time);
+
+void PH_(epoch_tick)(ULong now);
+
+/* A block born before this allocation number dies old when freed. */
+extern ULong PH_(old_seq);
+void PH_(note_old_death)(UInt kid, UInt cls, SizeT szB);
+/* The old deaths by stack and class (VG_(free) the array). */
+SiteEntry *PH_(gone_entries)(UInt *n_out);
+/* Fill D's born entries from the live blocks. */
+void PH_(scan_births)(Detail *d);
+
+//------------------------------------------------------------//
+//--- ph_pinning.c: how full the arenas are, and who keeps them ---//
+//------------------------------------------------------------//
+
+/* Fill D's arena bands and pinned entries from the live blocks. */
+void PH_(scan_arena_use)(Detail *d);
 
 //------------------------------------------------------------//
 //--- ph_output.c: the output file                         ---//

@@ -35,7 +35,7 @@
 #include "ph_include.h"
 #include "ph_text.h"
 
-#define PH_FORMAT_VERSION 1
+#define PH_FORMAT_VERSION 2
 
 //------------------------------------------------------------//
 //--- Writing the output file                              ---//
@@ -43,7 +43,7 @@
 
 /* The format is documented in docs/file-format.md.  A short sample:
 
-      pyheap-out 1
+      pyheap-out 2
       meta cmd python3 demo.py
       meta time_unit B
       ...
@@ -98,6 +98,30 @@ static Int cmp_mark_entries(const void *a, const void *b)
    if (x->kid != y->kid)
       return x->kid < y->kid ? -1 : 1;
    return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
+}
+
+static Int cmp_born_entries(const void *a, const void *b)
+{
+   const BornEntry *x = a, *y = b;
+   if (x->epoch != y->epoch)
+      return x->epoch < y->epoch ? -1 : 1;
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   if (x->kid != y->kid)
+      return x->kid < y->kid ? -1 : 1;
+   return x->cls < y->cls ? -1 : x->cls > y->cls ? 1 : 0;
+}
+
+static Int cmp_pin_entries(const void *a, const void *b)
+{
+   const PinEntry *x = a, *y = b;
+   if (x->band != y->band)
+      return x->band < y->band ? -1 : 1;
+   if (x->arenas != y->arenas)
+      return x->arenas > y->arenas ? -1 : 1;
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   return x->kid < y->kid ? -1 : x->kid > y->kid ? 1 : 0;
 }
 
 static Int cmp_typed_entries(const void *a, const void *b)
@@ -180,6 +204,31 @@ static void write_detail(UInt n, const Snapshot *s)
          VG_(fprintf)(out_fp, "m %d %s %u %llu %llu\n", (Int)d->marked[i].kid - 1,
                       PH_(class_names)[d->marked[i].cls], d->marked[i].iter,
                       d->marked[i].B, d->marked[i].n);
+         out_lines++;
+      }
+   }
+   if (d != NULL && d->n_epochs > 0) {
+      VG_(fprintf)(out_fp, "epochs %llu %u\n", d->epoch_width, d->n_epochs);
+      out_lines++;
+      VG_(ssort)(d->born, d->n_born, sizeof(BornEntry), cmp_born_entries);
+      for (i = 0; i < d->n_born; i++) {
+         VG_(fprintf)(out_fp, "born %d %s %u %llu %llu\n", (Int)d->born[i].kid - 1,
+                      PH_(class_names)[d->born[i].cls], d->born[i].epoch,
+                      d->born[i].B, d->born[i].n);
+         out_lines++;
+      }
+   }
+   if (d != NULL && d->has_arena_use) {
+      for (i = 0; i < PH_ARENA_BANDS; i++) {
+         VG_(fprintf)(out_fp, "arenas %u %u %llu\n", i, d->bands[i].arenas,
+                      d->bands[i].slot_B);
+         out_lines++;
+      }
+      VG_(ssort)(d->pinned, d->n_pinned, sizeof(PinEntry), cmp_pin_entries);
+      for (i = 0; i < d->n_pinned; i++) {
+         VG_(fprintf)(out_fp, "pinned %d %u %u %llu %llu\n", (Int)d->pinned[i].kid - 1,
+                      d->pinned[i].band, d->pinned[i].arenas, d->pinned[i].B,
+                      d->pinned[i].n);
          out_lines++;
       }
    }
@@ -327,6 +376,16 @@ static void write_totals(void)
    }
    if (tot)
       VG_(free)(tot);
+   /* What each (stack, class) freed at least an epoch after its birth
+      (ph_births.c, "Old deaths"). */
+   tot = PH_(gone_entries)(&n_tot);
+   VG_(ssort)(tot, n_tot, sizeof(SiteEntry), cmp_site_entries);
+   for (j = 0; j < n_tot; j++) {
+      VG_(fprintf)(out_fp, "gone %d %s %llu %llu\n", (Int)tot[j].kid - 1,
+                   PH_(class_names)[tot[j].cls], tot[j].B, tot[j].n);
+      out_lines++;
+   }
+   VG_(free)(tot);
 }
 
 /* Write the file to PATH: everything so far, with LIVE_SNAP as the exit

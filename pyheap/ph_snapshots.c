@@ -87,6 +87,10 @@ void PH_(free_detail)(Detail *d)
       VG_(free)(d->typed);
    if (d->marked)
       VG_(free)(d->marked);
+   if (d->born)
+      VG_(free)(d->born);
+   if (d->pinned)
+      VG_(free)(d->pinned);
    VG_(free)(d);
 }
 
@@ -98,6 +102,11 @@ void PH_(take_snapshot)(Snapshot *s, SnapKind kind, ULong time)
    s->label = NULL;
    s->mark_no = 0;
    s->detail = (kind == SnapSample) ? NULL : detail_from_sites();
+   /* A periodic detailed snapshot also says when its blocks were born:
+      compared with the exit's, it tells blocks kept from blocks that
+      came and went (ph_births.c). */
+   if (kind == SnapDetailed)
+      PH_(scan_births)(s->detail);
 }
 
 /* Halve the series, keeping the first and the last sample, and double the
@@ -123,6 +132,8 @@ static void cull_series(void)
 void PH_(maybe_sample)(void)
 {
    ULong now = ph_now();
+   if (now >= PH_(next_epoch_time))
+      PH_(epoch_tick)(now);
    if (now < next_sample_time)
       return;
    if (PH_(n_series) == (UInt)PH_(clo_max_snapshots))
@@ -142,6 +153,8 @@ void PH_(take_live_snapshot)(Snapshot *s)
 {
    PH_(take_snapshot)(s, SnapExit, ph_now());
    PH_(scan_blocks)(s->detail, 0, False);
+   PH_(scan_births)(s->detail);
+   PH_(scan_arena_use)(s->detail);
    if (PH_(n_marks) > 0)
       PH_(scan_marks)(s->detail, 1);
 }
@@ -159,6 +172,8 @@ void PH_(take_user_snapshot)(const HChar *label)
    Snapshot s;
    PH_(take_snapshot)(&s, SnapUser, ph_now());
    PH_(scan_blocks)(s.detail, 0, False);
+   PH_(scan_births)(s.detail);
+   PH_(scan_arena_use)(s.detail);
    s.label = VG_(strdup)("ph.label", label);
    VG_(addToXA)(PH_(user_snaps), &s);
 }
@@ -178,7 +193,7 @@ static Word cmp_scan_agg(const void *a, const void *b)
    return (x->kid == y->kid && x->cls == y->cls && x->type_sid == y->type_sid) ? 0 : 1;
 }
 
-void PH_(scan_add)(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB)
+ScanAgg *PH_(scan_add)(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB)
 {
    ScanAgg probe, *a;
    probe.kid = kid;
@@ -191,10 +206,12 @@ void PH_(scan_add)(VgHashTable *t, UInt kid, UInt cls, Int type_sid, SizeT szB)
       *a = probe;
       a->B = 0;
       a->n = 0;
+      a->aux = 0;
       VG_(HT_add_node)(t, a);
    }
    a->B += szB;
    a->n += 1;
+   return a;
 }
 
 /* The type of one block's object, read guarded. */
