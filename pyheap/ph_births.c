@@ -79,6 +79,7 @@
    items and a leak that began half way leave the same survivors. */
 
 ULong        PH_(old_seq);                    /* born before: dies old */
+Bool         PH_(in_realloc);
 static ULong *gone_B, *gone_n;                /* [kid * N_CLASSES + cls] */
 static UInt  gone_cap;                        /* in stacks */
 

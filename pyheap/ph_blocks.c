@@ -254,8 +254,10 @@ static void account_alloc(const Block *b)
 static void account_free(const Block *b)
 {
    /* Old deaths count up to the exit snapshot: the interpreter's
-      finalisation frees everything, the leaks too. */
-   if (b->seq < PH_(old_seq) && !PH_(exit_snap_taken))
+      finalisation frees everything, the leaks too.  The old block of a
+      realloc is not a death: a list's item array that grows is one
+      block that lives on. */
+   if (b->seq < PH_(old_seq) && !PH_(exit_snap_taken) && !PH_(in_realloc))
       PH_(note_old_death)(b->kid, b->cls, b->szB);
    if (b->cls == ClsPymalloc)
       PH_(cur).pym_slot_B -= PYMALLOC_SLOT_SZB(b->szB);

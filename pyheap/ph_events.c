@@ -94,8 +94,11 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
 {
    /* A pymalloc block is gone: moved, or resized in place and recorded
       anew below. */
-   if (p_old != 0)
+   if (p_old != 0) {
+      PH_(in_realloc) = True;
       py_forget(p_old);
+      PH_(in_realloc) = False;
+   }
    py_alloc(tid, p_new, szB);
 }
 

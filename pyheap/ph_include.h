@@ -571,6 +571,8 @@ void PH_(epoch_tick)(ULong now);
 
 /* A block born before this allocation number dies old when freed. */
 extern ULong PH_(old_seq);
+/* The block being freed is the old one of a realloc (not a death). */
+extern Bool PH_(in_realloc);
 void PH_(note_old_death)(UInt kid, UInt cls, SizeT szB);
 /* The old deaths by stack and class (VG_(free) the array). */
 SiteEntry *PH_(gone_entries)(UInt *n_out);

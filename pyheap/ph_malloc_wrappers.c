@@ -177,7 +177,9 @@ void *PH_(realloc)(ThreadId tid, void *p_old, SizeT new_szB)
    if (p_new == NULL)
       return NULL;             /* the old block stays valid */
    VG_(memcpy)(p_new, p_old, b->szB < new_szB ? b->szB : new_szB);
+   PH_(in_realloc) = True;
    free_and_unrecord(p_old);
+   PH_(in_realloc) = False;
    PH_(n_allocs)++;
    PH_(record_block)(tid, (Addr)p_new, new_szB, ClsRaw);
    note_raw_alloc(tid, (Addr)p_new, new_szB);

@@ -6,6 +6,7 @@
 # the default tool options (periodic detailed snapshots, no marks).
 
 import json
+import re
 import os
 import subprocess
 
@@ -165,7 +166,22 @@ class LeakHuntTest(support.ToolTestCase):
         parse_line = example_line("leaky_batch.py", "rows = [dict(row)")
         keep_line = example_line("leaky_batch.py", "_parsed_rows.extend(rows)")
         leaky = self.run_example("leaky_batch")
+        # The user view (the default): the user's own line first, the
+        # csv module's strings filed under it, no library line growing.
         doc = growth(leaky)
+        growing = [s for s in doc["sites"] if s["growing"]]
+        self.assertRegex(growing[0]["location"],
+                         r"leaky_batch\.py:%d$" % parse_line)
+        self.assertEqual([s["location"] for s in growing
+                          if not re.search(r"leaky_batch\.py:\d+$",
+                                           s["location"])], [])
+        first = support.viewer([leaky]).stdout.splitlines()[:30]
+        self.assertTrue(any(re.search(r"leaky_batch\.py:%d " % parse_line, ln)
+                            for ln in first), "\n".join(first))
+        self.assertTrue(any("via csv.py:" in ln for ln in first),
+                        "\n".join(first))
+        # The innermost view (--innermost): each line what it allocated.
+        doc = growth(leaky, "--innermost")
         growing = [s for s in doc["sites"] if s["growing"]]
         # The parsed rows: dicts made at the parse line, the list that
         # keeps them at the extend line, the strings under the csv module
@@ -181,7 +197,7 @@ class LeakHuntTest(support.ToolTestCase):
         # Between them, a third of the heap at the end at least (the rest
         # is mostly the interpreter's code objects).
         self.assertGreater(sum(s["end_share"] for s in growing), 0.3)
-        text = support.viewer(["--growth", leaky]).stdout
+        text = support.viewer(["--growth", "--innermost", leaky]).stdout
         self.assertRegex(text, r"\n +2  growing .*leaky_batch\.py:%d\): "
                          r"rows = \[dict\(row\)" % parse_line)
 
@@ -322,7 +338,8 @@ class LeakHuntTest(support.ToolTestCase):
             [support.python(), os.path.join(EXAMPLES, "marked_batch.py"),
              "30"], self.workdir, outfile=out)
         self.assertEqual(res.returncode, 0, res.stderr[-3000:])
-        proc = support.viewer(["--leaks", "--format=json", "--top=0", out])
+        proc = support.viewer(["--leaks", "--format=json", "--top=0",
+                               "--innermost", out])
         if proc.returncode == 1 and "no mark snapshots" in proc.stderr:
             self.skipTest("pyheap.mark() is not in this tree")
         self.assertEqual(proc.returncode, 0, proc.stderr)

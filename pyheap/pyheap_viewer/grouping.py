@@ -99,6 +99,10 @@ BY_HEADINGS = {"line": "location", "function": "function (file)",
                "file": "file", "stack": "stack", "module": "module",
                "package": "package", "class": "class", "type": "type"}
 
+# --by=type's names of raw blocks (they hold no object the tool can read).
+RAW_NO_OBJECT = "(raw)"
+RAW_BESIDE = "(raw, beside %s)"
+
 # The keys whose groups are named by one string (the location) alone.
 NAME_ONLY = ("file", "module", "package", "class", "type")
 
@@ -218,7 +222,11 @@ def _group_classes(own, top):
 
 def _group_types(profile, snap, top):
     """group_sites() for --by=type: the Python blocks by the type of the
-    object each holds (the file's `y` records; raw blocks have none)."""
+    object each holds (the file's `y` records), and the raw blocks, which
+    hold no object the tool can name, by the type their stacks made most
+    of: "(raw, beside numpy.ndarray)" is the malloc'd memory of the stacks
+    that made ndarrays -- their buffers -- and "(raw)" that of stacks that
+    made no Python object; so the rows add up to the snapshot's heap."""
     if snap is None or snap.typed is None or snap.kind not in ("exit", "user",
                                                                "region"):
         raise InputError(profile.path, None,
@@ -226,6 +234,7 @@ def _group_types(profile, snap, top):
                          "and region snapshots record them (--by=type)"
                          % (snap.n if snap is not None else "?"))
     sums = {}   # type name -> [bytes, blocks, raw, pymalloc, large, sites]
+    made = {}   # kid -> {type name: bytes}: what each stack's objects are
     for kid, cls, name, nbytes, nblocks in snap.typed:
         name = NO_OBJECT if name is None else name
         acc = sums.setdefault(name, [0, 0, 0, 0, 0, 0])
@@ -233,18 +242,27 @@ def _group_types(profile, snap, top):
         acc[1] += nblocks
         acc[2 + cls] += nbytes
         acc[5] += 1
+        if name != NO_OBJECT:
+            types = made.setdefault(kid, {})
+            types[name] = types.get(name, 0) + nbytes
+    if snap.sites is not None and snap.kind != "region":
+        for kid, cls, nbytes, nblocks in snap.sites:
+            if cls != 0:
+                continue            # Python blocks: the `y` records above
+            types = made.get(kid)
+            name = RAW_NO_OBJECT if not types else RAW_BESIDE % min(
+                types.items(), key=lambda tb: (-tb[1], tb[0]))[0]
+            acc = sums.setdefault(name, [0, 0, 0, 0, 0, 0])
+            acc[0] += nbytes
+            acc[1] += nblocks
+            acc[2] += nbytes
+            acc[5] += 1
     groups = []
     for name, acc in sums.items():
         group = Group(name, "", (name, 0), None, 0)
         group.bytes, group.blocks = acc[0], acc[1]
         group.by_class = acc[2:5]
         group.n_sites = acc[5]
-        if by != "stack":
-            key = location if by in NAME_ONLY else (location, function)
-            group.others = rank_frames(others.get(key, {}))
-            group.user_view = locator.by_user
-            group.frame_is_user = (frame is not None
-                                   and locator.user_code.is_user(frame))
         groups.append(group)
     groups.sort(key=group_tiebreak)
     groups.sort(key=_group_bytes, reverse=True)
