@@ -67,9 +67,11 @@ typedef void (*GetAllocatorFn)(int domain, PhMemAllocatorEx *allocator);
 typedef void (*SetAllocatorFn)(int domain, PhMemAllocatorEx *allocator);
 typedef void (*GetArenaFn)(PhArenaAllocator *allocator);
 typedef void (*SetArenaFn)(PhArenaAllocator *allocator);
+typedef int (*GilCheckFn)(void);
 
 static GetAllocatorFn py_get_allocator;
 static SetAllocatorFn py_set_allocator;
+static GilCheckFn py_gil_check;
 
 /* One per hooked domain: the allocator we wrap.  The hook's ctx points here.
    See "Sharing the domains with other hooks" below for `below` and
@@ -260,10 +262,14 @@ static void hook_free(void *ctx, void *ptr)
    is taken, when the interpreter wants a chunk for its frame stack -- it
    asks: one malloc(1) and free through the domain's current allocator,
    with `probing` set so that our hook passes them on unreported and notes
-   that it was reached.  Inside pymalloc's own request for a new arena it
-   must not call pymalloc again; there the depth of our hooks answers: if
-   the request came through one of them it is under way, if not the domain
-   was served without them.
+   that it was reached.  It asks only while the thread holds the GIL
+   (PyGILState_Check): the Python domains need it, and from 3.12 on
+   pymalloc finds its state through the thread's interpreter and faults
+   without one -- a snapshot called through ctypes.CDLL, which releases the
+   GIL, did.  Inside pymalloc's own request for a new arena it must not
+   call pymalloc again; there the depth of our hooks answers: if the
+   request came through one of them it is under way, if not the domain was
+   served without them.
 
    Should a hook be put back on top of one that wraps it all the same, the
    loop is cut: a hook that finds itself already under way on this thread
@@ -456,6 +462,7 @@ static void ph_preload_init(void)
    VALGRIND_DO_CLIENT_REQUEST_STMT(PH_REQ_EVENT_FN, ph_event, PH_EVENT_ABI, 0, 0, 0);
    py_get_allocator = (GetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_GetAllocator");
    py_set_allocator = (SetAllocatorFn)dlsym(PH_RTLD_DEFAULT, "PyMem_SetAllocator");
+   py_gil_check = (GilCheckFn)dlsym(PH_RTLD_DEFAULT, "PyGILState_Check");
    get_arena = (GetArenaFn)dlsym(PH_RTLD_DEFAULT, "PyObject_GetArenaAllocator");
    set_arena = (SetArenaFn)dlsym(PH_RTLD_DEFAULT, "PyObject_SetArenaAllocator");
    runtime = dlsym(PH_RTLD_DEFAULT, "_PyRuntime");
@@ -503,19 +510,25 @@ PH_EXPORT void pyheap_region_begin(const char *label);
 PH_EXPORT unsigned long pyheap_region_end(PyheapRegionStats *stats);
 PH_EXPORT int pyheap_running(void);
 
+/* A check of the hooks costs little when a snapshot or a mark is taken and
+   catches the case where the interpreter replaced them and never needed an
+   arena since -- but it calls the allocators, so only with the GIL (the
+   pyheap module calls with it; a C caller may not). */
+static void check_hooks_if_gil_held(void)
+{
+   if (hooks_state != PH_HOOKS_NONE && py_gil_check != NULL && py_gil_check())
+      check_domain_hooks(1);
+}
+
 PH_EXPORT void pyheap_snapshot(const char *label)
 {
-   /* A check of the hooks costs little here and catches the case where the
-      interpreter replaced them and never needed an arena since. */
-   if (hooks_state != PH_HOOKS_NONE)
-      check_domain_hooks(1);
+   check_hooks_if_gil_held();
    PYHEAP_SNAPSHOT(label);
 }
 
 PH_EXPORT void pyheap_mark(const char *label)
 {
-   if (hooks_state != PH_HOOKS_NONE)
-      check_domain_hooks(1);
+   check_hooks_if_gil_held();
    PYHEAP_MARK(label);
 }
 

@@ -33,9 +33,12 @@ class _RegionStats(ctypes.Structure):
 def _lookup():
     try:
         process = ctypes.CDLL(None)
-        funcs = (process.pyheap_snapshot, process.pyheap_running,
+        # Snapshots and marks are taken with the GIL held (PyDLL): the
+        # preload then checks its allocator hooks, which calls the allocators.
+        holding_gil = ctypes.PyDLL(None)
+        funcs = (holding_gil.pyheap_snapshot, process.pyheap_running,
                  process.pyheap_region_begin, process.pyheap_region_end,
-                 process.pyheap_mark)
+                 holding_gil.pyheap_mark)
     except (OSError, AttributeError):
         return None, None, None, None, None
     snap, is_running, begin, end, mark_ = funcs

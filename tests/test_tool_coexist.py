@@ -45,12 +45,14 @@ class CoexistTest(support.ToolTestCase):
         """ROW holds COUNT bytes(100) objects (pymalloc), the list's item
         array (python-large) and, where tracemalloc ran, its own entries
         for those objects (raw: malloc'd by tracemalloc while the line ran,
-        so filed there, a few dozen bytes each; gone when it stopped)."""
+        so filed there: per traced block two malloc'd entries and its share
+        of the table's bucket array, 74 B each measured on 3.14; gone when
+        it stopped)."""
         size = 100 + 33        # sys.getsizeof(bytes(100)) on 64-bit builds
         self.assertEqual(row["by_class"]["pymalloc"], count * size, row)
         self.assertLess(row["by_class"]["python-large"], count * 16, row)
         if tracing:
-            self.assertLessEqual(row["by_class"]["raw"], 64 * count, row)
+            self.assertLessEqual(row["by_class"]["raw"], 128 * count, row)
         else:
             self.assertEqual(row["by_class"]["raw"], 0, row)
 
