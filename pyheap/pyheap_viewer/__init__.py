@@ -23,6 +23,8 @@ listed above it (tests/test_viewer_package.py checks it).
   grouping             --by: Group, group_sites(), GroupKey; CallTree
   births               the leak verdict from when each group's survivors
                        were born (format 2's birth epochs)
+  pinning              the arenas kept mapped at low use, and the lines
+                       whose live blocks keep them
   growth               --growth's analysis: trends of live bytes
   leaks                --leaks' analysis: what each iteration leaves
   gate                 --check: limits, configuration files, baselines,

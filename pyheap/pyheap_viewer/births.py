@@ -67,6 +67,19 @@
 #             BIRTH_MAX_GONE_SHARE of the growth, growth >= GROWTH_MIN_SHARE
 #             of the peak heap and >= BIRTH_MIN_BYTES
 #
+# Imports are not a leak.  A module's code objects, functions, classes and
+# tables are made once, when it is first imported -- and a program may
+# import throughout its run: lazily, per plugin, and the start-up of a
+# short script is mostly imports (site.py, .pth files, the modules the
+# script names).  Their survivors can be born as steadily as a leak's, up
+# to the end of a short run, yet they are bounded by the code base, not by
+# the work.  So a block whose stack passes through the import system (a
+# frame of importlib's _bootstrap or _bootstrap_external, frozen or not,
+# or of zipimport) is left out of the histograms and the old deaths: a
+# group made only of such blocks has the shape "imports" and is never
+# growing.  Code a module runs at import time counts as import; the same
+# code called later does not.
+#
 # A realloc makes a new block, so a container grown by realloc (a list's
 # item array, a dict's table) is born when it last grew: one block, never
 # a stream.  Such a group -- at most BIRTH_FEW_BLOCKS blocks -- keeps the
@@ -97,7 +110,33 @@ class BirthEvidence:
                  "rate", "steady", "growing", "shape")
 
     def window_start_time(self):
-        return self.start * self.width
+        return None if self.start is None else self.start * self.width
+
+    def shape_text(self):
+        """The evidence in words, for the reports: "born steadily since
+        62% of the run (D 0.24), 100% of it kept"."""
+        if self.shape == "imports":
+            return "born while modules were imported"
+        if self.shape == "few-blocks":
+            return "%d blocks, judged by their trend" % self.blocks
+        end = float(self.end_time or 1)
+        if self.shape in ("steady", "turnover"):
+            text = "born steadily since %.0f%% of the run (D %.2f)" % (
+                100.0 * self.window_start_time() / end, self.distance)
+            if self.kept is not None:
+                text += ", %.0f%% of it kept" % (100.0 * self.kept)
+            if self.gone:
+                text += ", %s B old let go" % format(self.gone, ",")
+            return text
+        nonzero = [e for e, b in enumerate(self.histogram) if b]
+        if not nonzero:
+            return "none left"
+        first = 100.0 * nonzero[0] * self.width / end
+        last = 100.0 * min(end, (nonzero[-1] + 1) * self.width) / end
+        word = {"burst": "in one burst", "stopped": "until a point, none "
+                "since", "mixed": "unevenly"}.get(self.shape, self.shape)
+        return "born %s, between %.0f%% and %.0f%% of the run" % (
+            word, first, last)
 
     def to_json(self, rounded):
         return {
@@ -125,19 +164,66 @@ def exit_births(profile):
     return found[-1] if found else None
 
 
-def _histograms(snap, grouping, n):
-    """{key: ([bytes by epoch], blocks)} of a snapshot's born records,
-    over `n` epochs of its own width."""
-    out = {}
+_IMPORT_FILES = frozenset((
+    "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>",
+    "<frozen zipimport>"))
+_IMPORT_SUFFIXES = ("/importlib/_bootstrap.py",
+                    "/importlib/_bootstrap_external.py", "/zipimport.py")
+
+
+def is_import_frame(frame):
+    """Whether a frame is the import system's (see the essay above)."""
+    path = frame[1]
+    if frame[0] != "py" or not path:
+        return False
+    return path in _IMPORT_FILES or path.endswith(_IMPORT_SUFFIXES)
+
+
+class ImportStacks:
+    """Which stacks pass through the import system, by kid (memoized: a
+    kid's answer is its frame's or its parent's)."""
+
+    def __init__(self, profile):
+        self.profile = profile
+        self._known = {}
+
+    def __call__(self, kid):
+        known = self._known
+        chain = []
+        found = None
+        profile = self.profile
+        while kid >= 0:
+            found = known.get(kid)
+            if found is not None:
+                break
+            chain.append(kid)
+            if is_import_frame(profile.frames[profile.stack_frame[kid]]):
+                found = True
+                break
+            kid = profile.stack_parent[kid]
+        if found is None:
+            found = False
+        for k in chain:
+            known[k] = found
+        return found
+
+
+def _histograms(snap, grouping, n, imported):
+    """({key: ([bytes by epoch], blocks)}, {key: same}) of a snapshot's born
+    records, over `n` epochs of its own width: the blocks born outside
+    the import system, and those born inside it (`imported`, a kid ->
+    bool function)."""
+    out, imports = {}, {}
     row_key = grouping.row_key
     for kid, cls, epoch, nbytes, nblocks in snap.born:
         key = row_key(kid, cls)
-        acc = out.get(key)
+        into = imports if imported(kid) else out
+        acc = into.get(key)
         if acc is None:
-            acc = out[key] = [[0] * n, 0]
+            acc = into[key] = [[0] * n, 0]
         acc[0][epoch] += nbytes
         acc[1] += nblocks
-    return out
+    return out, imports
 
 
 def ks_window(hist, min_span=BIRTH_MIN_SPAN,
@@ -239,16 +325,23 @@ def birth_evidence(profile, grouping, min_growth):
     end_time = judge.time
     last_fraction = min(1.0, max(0.0, (end_time - (n - 1) * width)
                                  / float(width)))
-    exit_h = _histograms(judge, grouping, n)
+    imported = ImportStacks(profile)
+    exit_h, import_h = _histograms(judge, grouping, n, imported)
     earlier = [s for s in profile.snapshots
                if s.born is not None and s is not judge
                and s.kind == "detailed" and s.time < end_time]
-    earlier_h = [_histograms(s, grouping, s.n_epochs) for s in earlier]
+    earlier_h = [_histograms(s, grouping, s.n_epochs, imported)[0]
+                 for s in earlier]
     gone = {}
     for kid, cls, nbytes, nblocks in profile.gone:
+        if imported(kid):
+            continue
         key = grouping.row_key(kid, cls)
         gone[key] = gone.get(key, 0) + nbytes
     out = {}
+    for key, (hist, blocks) in import_h.items():
+        if key not in exit_h:
+            out[key] = _imports_only(hist, blocks, width, n, end_time)
     for key, (hist, blocks) in exit_h.items():
         ev = BirthEvidence()
         ev.histogram = hist
@@ -279,6 +372,22 @@ def birth_evidence(profile, grouping, min_growth):
         ev.shape = _shape(ev, hist, last_fraction)
         out[key] = ev
     return out
+
+
+def _imports_only(hist, blocks, width, n, end_time):
+    """The evidence of a group whose survivors were all born under the
+    import system: never growing (see the essay)."""
+    ev = BirthEvidence()
+    ev.histogram = hist
+    ev.blocks = blocks
+    ev.width = width
+    ev.n_epochs = n
+    ev.end_time = end_time
+    ev.start, ev.distance, ev.coverage = None, 1.0, 0.0
+    ev.kept, ev.gone, ev.growth, ev.rate = None, 0, 0, 0.0
+    ev.steady = ev.growing = False
+    ev.shape = "imports"
+    return ev
 
 
 def _turnover(ev):

@@ -643,12 +643,23 @@ def _growth_limit(r, view, settings):
     growing = [t for t in trends if t.growing]
     fill_stacks(view.profile, grouping, growing, points)
     rows = [(t.location, t.function, t.growth, t.stack,
-             "growing steadily (tau %.2f, latter half %.2f), %s of the heap "
-             "at the end" % (t.tau, t.late_tau, pct(t.end_share, 1)))
+             "%s, %s of the heap at the end" % (_growth_evidence(t),
+                                                pct(t.end_share, 1)))
             for t in growing]
     rows.sort(key=lambda row: (-row[2], row[0], row[1]))
     _site_limit(r, rows, settings.baseline, settings.tolerance,
                 "steady growth")
+
+
+def _growth_evidence(trend):
+    """Why a group is called growing, in words: its births' evidence, or
+    its trend's where the file has no births (format 1) or the group is a
+    few resized blocks."""
+    ev = trend.births
+    if ev is not None and ev.growing:
+        return ev.shape_text()
+    return "growing steadily (tau %.2f, latter half %.2f)" % (
+        trend.tau, trend.late_tau)
 
 
 def baseline_text(profile, results, by, tolerance):

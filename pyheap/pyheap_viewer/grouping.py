@@ -175,8 +175,10 @@ def group_sites(view, own, by="line", top=0, snap=None):
             key = location if by in NAME_ONLY else (location, function)
             group.others = rank_frames(others.get(key, {}))
             group.user_view = locator.by_user
+            # The stack's own user frame (a "<string>" frame site.py
+            # exec'd is not the user's, whatever its file name says).
             group.frame_is_user = (frame is not None
-                                   and locator.user_code.is_user(frame))
+                                   and locator.user_frame(kid) == frame)
         groups.append(group)
     # Two stable sorts: the tie-break key, then bytes, biggest first.
     groups.sort(key=group_tiebreak)

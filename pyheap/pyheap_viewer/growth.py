@@ -413,6 +413,10 @@ def _judge_by_births(trend):
         if trend.verdict == "growing":
             trend.verdict = "-"
         return
+    if ev.shape == "imports":
+        trend.growing = False
+        trend.verdict = "-"
+        return
     if ev.blocks <= BIRTH_FEW_BLOCKS:
         return
     trend.growing = ev.growing

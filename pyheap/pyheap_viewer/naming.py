@@ -154,18 +154,18 @@ class Locator:
                 frame = frames[fids[k]]
                 if is_user(frame) and not (
                         frame[1].startswith("<")
-                        and self._library_caller(parents[k])):
+                        and self._library_caller(parents[k], kid)):
                     fid = fids[k]
                     break
                 k = parents[k]
             self._user_fid[kid] = fid
         return self.profile.frames[fid] if fid >= 0 else None
 
-    def _library_caller(self, kid):
+    def _library_caller(self, kid, whole):
         """Whether the innermost Python frame of stack `kid` (the caller of
-        a "<string>" frame) is library code: code that site.py or a
-        library exec'd is theirs; `python3 -c`'s, or a user's exec, the
-        user's."""
+        a "<string>" frame in stack `whole`) is library code: code that
+        site.py or a library exec'd is theirs; `python3 -c`'s, or a user's
+        exec, the user's."""
         prof = self.profile
         while kid >= 0:
             frame = prof.frames[prof.stack_frame[kid]]
@@ -174,7 +174,25 @@ class Locator:
                                          self.user_code.is_user(frame)):
                 return not self.user_code.is_user(frame)
             kid = prof.stack_parent[kid]
-        return False
+        # No caller decides: code exec'd at the top (`python3 -c`) is the
+        # user's -- unless the stack was cut at --depth and its caller is
+        # simply not recorded (site.py runs .pth lines deep in start-up).
+        return self._cut_at_depth(whole)
+
+    def _cut_at_depth(self, kid):
+        """Whether stack `kid`'s Python frames reach the file's --depth
+        (its outer frames may be missing)."""
+        try:
+            depth = int(self.profile.meta.get("depth", 0))
+        except ValueError:
+            return False
+        prof = self.profile
+        n = 0
+        while kid >= 0:
+            if prof.frames[prof.stack_frame[kid]][0] == "py":
+                n += 1
+            kid = prof.stack_parent[kid]
+        return depth > 0 and n >= depth
 
     def innermost_frame(self, kid):
         """The innermost Python frame of the stack; in a stack without

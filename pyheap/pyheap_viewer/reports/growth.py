@@ -7,9 +7,14 @@ from ..formatting import (RULE, aligned, column_widths, csv_text, escape,
                           fnum, json_lines, num, pct, rounded, signed,
                           sparkline, stack_text)
 from ..grouping import BY_HEADINGS, nouns
+from ..births import exit_births, sparkline_of
 from ..growth import fill_stacks, growth_trends
 from ..model import TIME_UNITS, every_snapshot
 from .base import Report, SourceLines, site_label, type_text
+
+
+# The width of the table's birth sparkline.
+BORN_CELLS = 16
 
 
 class GrowthReport(Report):
@@ -93,36 +98,73 @@ def _growth_text(profile, options, trends, shown, points):
                "(%s)" % (num(len(points)), num(points[0].time),
                          num(points[-1].time),
                          TIME_UNITS.get(unit, "unknown unit")))
-    out.append("Growing:            %s of %s (steadiness >= %s, "
-               "rising over the run and its latter half)"
-               % (num(n_growing), nouns(len(trends), by),
-                  fnum(options.min_tau, 2)))
-    out.append("Method:             Theil-Sen slope and Kendall's tau of "
-               "each group's live")
-    out.append("                    bytes over the run and its latter half "
-               "(see --help)")
+    judge = exit_births(profile)
+    if judge is not None:
+        out.append("Growing:            %s of %s: survivors born steadily "
+                   "up to the end, kept, the old ones not let go"
+                   % (num(n_growing), nouns(len(trends), by)))
+        out.append("Method:             when the blocks live at %s were "
+                   "born (%s epochs of %s %s);"
+                   % ("exit" if judge.kind == "exit" else "the last snapshot",
+                      num(judge.n_epochs), num(judge.epoch_width),
+                      TIME_UNITS.get(unit, "time units")))
+        out.append("                    not where the snapshots fall "
+                   "(see --help)")
+    else:
+        out.append("Growing:            %s of %s (steadiness >= %s, "
+                   "rising over the run and its latter half)"
+                   % (num(n_growing), nouns(len(trends), by),
+                      fnum(options.min_tau, 2)))
+        out.append("Method:             Theil-Sen slope and Kendall's tau of "
+                   "each group's live")
+        out.append("                    bytes over the run and its latter "
+                   "half (see --help)")
     out.append(RULE)
-    head = ["#", "verdict", "rate", "tau", "late", "growth (B)",
-            "end (B)", "end %"]
+    if judge is not None:
+        head = ["#", "verdict", "rate", "since", "growth (B)", "end (B)",
+                "end %", "born"]
+    else:
+        head = ["#", "verdict", "rate", "tau", "late", "growth (B)",
+                "end (B)", "end %"]
     if has_marks:
-        head.insert(6, "B/iter")
+        head.insert(6 if judge is None else 4, "B/iter")
     body = []
     for i, t in enumerate(shown, 1):
-        cells = [str(i), t.verdict, fnum(t.late_slope * factor),
-                 fnum(t.tau, 2), fnum(t.late_tau, 2),
-                 signed(int(round(t.growth))), num(t.last),
-                 pct(t.last, points[-1].heap_B)]
+        if judge is not None:
+            ev = t.births
+            since = "-"
+            if ev is not None and ev.growing:
+                since = "%.0f%%" % (100.0 * ev.window_start_time()
+                                    / float(ev.end_time or 1))
+            cells = [str(i), t.verdict, fnum(t.late_slope * factor), since,
+                     signed(int(round(t.growth))), num(t.last),
+                     pct(t.last, points[-1].heap_B),
+                     "|%s|" % (sparkline_of(ev.histogram, BORN_CELLS)
+                               if ev is not None else " " * BORN_CELLS)]
+        else:
+            cells = [str(i), t.verdict, fnum(t.late_slope * factor),
+                     fnum(t.tau, 2), fnum(t.late_tau, 2),
+                     signed(int(round(t.growth))), num(t.last),
+                     pct(t.last, points[-1].heap_B)]
         if has_marks:
-            cells.insert(6, fnum(t.per_iter or 0.0))
+            cells.insert(6 if judge is None else 4, fnum(t.per_iter or 0.0))
         body.append(cells)
     widths = column_widths([head] + body)
-    out.append("rate: the current growth (Theil-Sen slope over the latter "
-               "half), %s" % rate_text)
+    if judge is not None:
+        out.append("rate: the survivors born since the line started growing "
+                   "over that time, %s;" % rate_text)
+        out.append("since: when that was (share of the run); born: the "
+                   "survivors by when they were born")
+    else:
+        out.append("rate: the current growth (Theil-Sen slope over the "
+                   "latter half), %s" % rate_text)
     out.append("")
-    out.append("  " + aligned(head, widths, left=(1,)) + "  " +
-               BY_HEADINGS[by])
+    out.append("  " + aligned(head, widths, left=(1, len(head) - 1)
+                              if judge is not None else (1,))
+               + "  " + BY_HEADINGS[by])
     for t, cells in zip(shown, body):
-        out.append("  " + aligned(cells, widths, left=(1,)) + "  " +
+        out.append("  " + aligned(cells, widths, left=(1, len(head) - 1)
+                                  if judge is not None else (1,)) + "  " +
                    site_label(t.location, t.function, by, t.frame, source))
     if not shown:
         out.append("  (no sites)")
@@ -146,6 +188,9 @@ def _growing_details(shown, by, factor, rate_text):
                    "heap), max %s B" % (num(t.first), num(t.last),
                                         pct(t.end_share, 1), num(t.max)))
         out.append("    series:     |%s|" % sparkline(t.series))
+        if t.births is not None:
+            out.append("    born:       |%s| %s" % (
+                sparkline_of(t.births.histogram), t.births.shape_text()))
         line = "    rate:       %s %s" % (fnum(t.late_slope * factor),
                                           rate_text)
         if t.per_iter is not None:

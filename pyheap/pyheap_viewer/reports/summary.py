@@ -26,11 +26,12 @@ from ..grouping import group_sites
 from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES
 from ..naming import STDLIB, frame_name
+from ..pinning import SPARSE_BANDS, pinning
 from .base import Report
 
 SUMMARY_GROWING = 5          # growing lines shown
 SUMMARY_TOP = 5              # top lines at the peak shown
-SPARSE_BANDS = 3             # arenas under 30% use are "mostly empty"
+SUMMARY_PINNING = 3          # lines keeping sparse arenas shown
 
 
 class SummaryReport(Report):
@@ -124,7 +125,7 @@ def summary_lines(view, options):
     namer = Namer(view)
     out = ["=" * 80]
     out.append("pyheap summary: %s" % escape(prof.meta.get("cmd", "?")))
-    out.extend(_totals(prof))
+    out.extend(_totals(view, namer))
     out.extend(_verdict(view, options, namer))
     out.extend(_top_user_lines(view, namer))
     out.append("More: the graph and each snapshot below; --growth for the "
@@ -135,7 +136,8 @@ def summary_lines(view, options):
     return out
 
 
-def _totals(prof):
+def _totals(view, namer):
+    prof = view.profile
     out = []
     peak = prof.peak_snapshot
     if peak is not None:
@@ -156,13 +158,18 @@ def _totals(prof):
             text = "Arenas:   %s (%s) at exit, %s used" % (
                 plural(arena.count, "arena"), mib(arena.arena_B),
                 pct(arena.pymalloc_slot_B, arena.arena_B))
-            if ex.arena_bands is not None:
-                sparse = sum(a for a, _ in ex.arena_bands[:SPARSE_BANDS])
-                if sparse:
-                    text += "; %s under %d%% use, kept mapped by their " \
-                        "live blocks" % (plural(sparse, "arena"),
-                                         10 * SPARSE_BANDS)
+            pins = pinning(view, ex)
+            if pins is not None and pins.sparse:
+                text += "; %s (%s) under %d%% use" % (
+                    plural(pins.sparse, "arena"), mib(pins.sparse_B),
+                    10 * SPARSE_BANDS)
             out.append(text)
+            if pins is not None and pins.sparse and pins.holders:
+                out.append("          kept mapped by the live blocks of:")
+                for h in pins.holders[:SUMMARY_PINNING]:
+                    out.append("            %s  (%s B in up to %s)" % (
+                        namer.line(h.frame), num(h.bytes),
+                        plural(h.arenas, "arena")))
     return out
 
 
