@@ -457,12 +457,24 @@ def assert_golden(test, directory, name, text):
     test.assertEqual(text, expected, "output differs from " + name)
 
 
+# json_row(..., user=OWN): the row is named by a frame of the user's own
+# code, which is then its user frame too.
+OWN = object()
+
+
 def json_row(location, function, nbytes, blocks, raw=0, pymalloc=0,
-             large=0):
-    """A row of --format=json as the contract defines it."""
+             large=0, *, user):
+    """A row of --format=json as the contract defines it.  `user` is the
+    row's user frame, (user_location, user_function): OWN when that is the
+    row's own location and function (a --by=line row of the user's own
+    code), None when the row's stacks have no user frame."""
+    if user is OWN:
+        user = (location, function)
     return {"location": location, "function": function, "bytes": nbytes,
             "blocks": blocks, "by_class": {"raw": raw, "pymalloc": pymalloc,
-                                           "python-large": large}}
+                                           "python-large": large},
+            "user_location": user[0] if user else None,
+            "user_function": user[1] if user else None}
 
 
 _JSON_CACHE = {}

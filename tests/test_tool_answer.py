@@ -198,22 +198,31 @@ class ArenaPinningTest(support.ToolTestCase):
     def test_sparse_arenas_and_the_line_that_keeps_them(self):
         """200,000 objects, every 100th kept: the arena count agrees with sys._debugmallocstats(), the line is named."""
         path = support.write_file(self.workdir, "prog.py", PINNED)
-        native = subprocess.run([support.python(), path, "stats"],
-                                env=support.clean_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                universal_newlines=True, check=True)
-        found = re.search(r"# arenas allocated current\s*=\s*(\d+)",
-                          native.stderr)
-        self.assertIsNotNone(found, native.stderr[-2000:])
-        arenas = int(found.group(1))
-        self.assertGreater(arenas, 20)
+        # Natively the count moves by one with the size of the environment
+        # alone (where the survivors fall against arena boundaries: 26 or
+        # 27 on Debian's 3.11), and a run under Valgrind has a bigger one:
+        # the tool's count must be one of those seen natively.
+        native = set()
+        for pad in range(0, 4000, 250):
+            proc = subprocess.run(
+                [support.python(), path, "stats"],
+                env=support.clean_env(PYHEAP_TEST_PAD="x" * pad),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                universal_newlines=True, check=True)
+            found = re.search(r"# arenas allocated current\s*=\s*(\d+)",
+                              proc.stderr)
+            self.assertIsNotNone(found, proc.stderr[-2000:])
+            native.add(int(found.group(1)))
+        self.assertGreater(min(native), 20)
+        self.assertLessEqual(max(native) - min(native), 2, native)
         res = support.run_python_script(self, PINNED, self.workdir)
         first = support.viewer([res.outfile]).stdout.splitlines()[:30]
         text = "\n".join(first)
         found = re.search(r"^Arenas: +(\d+) arenas .*; (\d+) arenas .* under "
                           r"30% use$", text, re.M)
         self.assertIsNotNone(found, text)
-        self.assertEqual(int(found.group(1)), arenas, text)
+        arenas = int(found.group(1))
+        self.assertIn(arenas, native, text)
         # Nearly all of them are nearly empty, and kept by the make() line.
         self.assertGreaterEqual(int(found.group(2)), arenas - 5, text)
         line = support.marker_lines(PINNED)["make"]

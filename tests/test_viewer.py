@@ -28,29 +28,36 @@ import tempfile
 import unittest
 
 import support
-from support import (CLASS_KEYS, VIEWER_DATA as DATA, ViewerTestCase,
+from support import (CLASS_KEYS, OWN, VIEWER_DATA as DATA, ViewerTestCase,
                      json_row, read_viewer_data as read_data, run_viewer)
 
 
 # The peak of basic.out by line, biggest first; ties (4,096 B) ordered by
 # location: file "" (no file: 0xdeadbeef), "(unknown)", lib/util.py:7, :9.
+# Every Python file of basic.out is the user's own (relative paths, none
+# in a standard library or site-packages directory): a Python row's user
+# frame is its own; the native-only and stack-less rows have none.
 PEAK_BY_LINE = [
     json_row("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
-             pymalloc=96000, large=4000000),
-    json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+             pymalloc=96000, large=4000000, user=OWN),
+    json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576,
+             user=OWN),
     # The Python line app.py:8 itself (pymalloc) and the native frames
     # below it (deflateInit2_, raw) are one site for --by=line.
-    json_row("app.py:8", "load", 462144, 3002, raw=262144, pymalloc=200000),
+    json_row("app.py:8", "load", 462144, 3002, raw=262144, pymalloc=200000,
+             user=OWN),
     # A native-only stack: malloc is skipped, init_tables has no source
     # file: object@0xIP.
     json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-             "init_tables", 65536, 4, raw=65536),
-    json_row("0xdeadbeef", "???", 4096, 1, raw=4096),
-    json_row("(unknown)", "", 4096, 2, raw=4096),
-    json_row("lib/util.py:7", "weird\\name", 4096, 32, pymalloc=4096),
-    json_row("lib/util.py:9", "tab\there", 4096, 64, pymalloc=4096),
-    json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
-    json_row("app.py:14", "main", 512, 1, raw=512),
+             "init_tables", 65536, 4, raw=65536, user=None),
+    json_row("0xdeadbeef", "???", 4096, 1, raw=4096, user=None),
+    json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+    json_row("lib/util.py:7", "weird\\name", 4096, 32, pymalloc=4096,
+             user=OWN),
+    json_row("lib/util.py:9", "tab\there", 4096, 64, pymalloc=4096,
+             user=OWN),
+    json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048, user=OWN),
+    json_row("app.py:14", "main", 512, 1, raw=512, user=OWN),
 ]
 
 
@@ -93,26 +100,29 @@ class JsonContractTest(ViewerTestCase):
 
     def test_at_exit(self):
         self.assertEqual(self.json("--at=exit", "basic.out"), [
-            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576,
+                     user=OWN),
             json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-                     "init_tables", 65536, 4, raw=65536),
-            json_row("(unknown)", "", 4096, 2, raw=4096),
+                     "init_tables", 65536, 4, raw=65536, user=None),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
         ])
 
     def test_at_sample_number(self):
         self.assertEqual(self.json("--at=5", "basic.out"), [
             json_row("lib/util.py:42", "Loader.read_chunk", 2000000, 1,
-                     large=2000000),
+                     large=2000000, user=OWN),
             json_row("app.py:8", "load", 462144, 3002, raw=262144,
-                     pymalloc=200000),
-            json_row("(unknown)", "", 4096, 2, raw=4096),
-            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+                     pymalloc=200000, user=OWN),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048,
+                     user=OWN),
         ])
 
     def test_at_detailed_snapshot_number(self):
         self.assertEqual(self.json("--at=2", "basic.out"), [
-            json_row("(unknown)", "", 4096, 2, raw=4096),
-            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048,
+                     user=OWN),
         ])
 
     def test_at_number_of_the_peak(self):
@@ -121,11 +131,13 @@ class JsonContractTest(ViewerTestCase):
     def test_at_label_takes_the_last_of_equal_labels(self):
         # "after load" labels samples 3 and 8: the last one is used.
         self.assertEqual(self.json("--at=after load", "basic.out"), [
-            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576),
+            json_row("café.py:3", "naïve_函数", 1048576, 1, large=1048576,
+                     user=OWN),
             json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1@0x7f00004a1f0",
-                     "init_tables", 65536, 4, raw=65536),
-            json_row("(unknown)", "", 4096, 2, raw=4096),
-            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048),
+                     "init_tables", 65536, 4, raw=65536, user=None),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+            json_row("app.py:20", "<module>", 2048, 40, pymalloc=2048,
+                     user=OWN),
         ])
         self.assertEqual(self.json("--at=label:after load", "basic.out"),
                          self.json("--at=8", "basic.out"))
@@ -164,42 +176,58 @@ class JsonContractTest(ViewerTestCase):
                                    "nopeak.out"), "[]\n")
 
     def test_non_python_program(self):
+        # No Python frame: no user frame either.
         self.assertEqual(self.json("--at=1", "nopeak.out"),
-                         [json_row("prog.c:12", "main", 100, 1, raw=100)])
+                         [json_row("prog.c:12", "main", 100, 1, raw=100,
+                                   user=None)])
         self.assertEqual(self.json("--at=1", "--by=stack", "nopeak.out"),
-                         [dict(json_row("prog.c:12", "main", 100, 1, raw=100),
+                         [dict(json_row("prog.c:12", "main", 100, 1, raw=100,
+                                        user=None),
                                stack=[{"location": "prog.c:12",
                                        "function": "main"}])])
 
     def test_by_function(self):
+        # The user frame is a frame, named "file:line", whatever --by.
         self.assertEqual(self.json("--by=function", "basic.out"), [
             json_row("lib/util.py", "Loader.read_chunk", 4096000, 1501,
-                     pymalloc=96000, large=4000000),
-            json_row("café.py", "naïve_函数", 1048576, 1, large=1048576),
+                     pymalloc=96000, large=4000000,
+                     user=("lib/util.py:42", "Loader.read_chunk")),
+            json_row("café.py", "naïve_函数", 1048576, 1, large=1048576,
+                     user=("café.py:3", "naïve_函数")),
             json_row("app.py", "load", 462144, 3002, raw=262144,
-                     pymalloc=200000),
+                     pymalloc=200000, user=("app.py:8", "load")),
             json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "init_tables",
-                     65536, 4, raw=65536),
+                     65536, 4, raw=65536, user=None),
             # 4,096 B each: by file, "(unknown)" < "???" < "lib/util.py",
             # then by function.
-            json_row("(unknown)", "", 4096, 2, raw=4096),
-            json_row("???", "???", 4096, 1, raw=4096),
-            json_row("lib/util.py", "tab\there", 4096, 64, pymalloc=4096),
-            json_row("lib/util.py", "weird\\name", 4096, 32, pymalloc=4096),
-            json_row("app.py", "<module>", 2048, 40, pymalloc=2048),
-            json_row("app.py", "main", 512, 1, raw=512),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+            json_row("???", "???", 4096, 1, raw=4096, user=None),
+            json_row("lib/util.py", "tab\there", 4096, 64, pymalloc=4096,
+                     user=("lib/util.py:9", "tab\there")),
+            json_row("lib/util.py", "weird\\name", 4096, 32, pymalloc=4096,
+                     user=("lib/util.py:7", "weird\\name")),
+            json_row("app.py", "<module>", 2048, 40, pymalloc=2048,
+                     user=("app.py:20", "<module>")),
+            json_row("app.py", "main", 512, 1, raw=512,
+                     user=("app.py:14", "main")),
         ])
 
     def test_by_file(self):
+        # A file's user frame is the one of its lines holding the most:
+        # lib/util.py:42 (4,096,000 B of 4,104,192), app.py:8 (462,144 B
+        # of 464,704).
         self.assertEqual(self.json("--by=file", "basic.out"), [
             json_row("lib/util.py", "", 4104192, 1597, pymalloc=104192,
-                     large=4000000),
-            json_row("café.py", "", 1048576, 1, large=1048576),
-            json_row("app.py", "", 464704, 3043, raw=262656, pymalloc=202048),
+                     large=4000000,
+                     user=("lib/util.py:42", "Loader.read_chunk")),
+            json_row("café.py", "", 1048576, 1, large=1048576,
+                     user=("café.py:3", "naïve_函数")),
+            json_row("app.py", "", 464704, 3043, raw=262656, pymalloc=202048,
+                     user=("app.py:8", "load")),
             json_row("/usr/lib/x86_64-linux-gnu/libfoo.so.1", "", 65536, 4,
-                     raw=65536),
-            json_row("(unknown)", "", 4096, 2, raw=4096),
-            json_row("???", "", 4096, 1, raw=4096),
+                     raw=65536, user=None),
+            json_row("(unknown)", "", 4096, 2, raw=4096, user=None),
+            json_row("???", "", 4096, 1, raw=4096, user=None),
         ])
 
     def test_by_stack(self):
@@ -223,7 +251,7 @@ class JsonContractTest(ViewerTestCase):
         load = {"location": "app.py:8", "function": "load"}
         self.assertEqual(rows[0], dict(
             json_row("lib/util.py:42", "Loader.read_chunk", 4096000, 1501,
-                     pymalloc=96000, large=4000000),
+                     pymalloc=96000, large=4000000, user=OWN),
             stack=[{"location": "lib/util.py:42",
                     "function": "Loader.read_chunk"}, load, main, module]))
         # Native frames first, innermost first, then the Python frames.
@@ -231,6 +259,12 @@ class JsonContractTest(ViewerTestCase):
             {"location": "/lib/x86_64-linux-gnu/libz.so.1@0x7f0000123456",
              "function": "deflateInit2_"}, load, main, module])
         self.assertEqual(rows[2]["function"], "load")
+        self.assertEqual((rows[2]["user_location"], rows[2]["user_function"]),
+                         ("app.py:8", "load"))
+        # Native frames only, and no stack: no user frame.
+        for row in (rows[4], rows[5], rows[6]):
+            self.assertEqual((row["user_location"], row["user_function"]),
+                             (None, None))
         self.assertEqual(rows[4]["stack"], [
             {"location": "vg_replace_malloc.c:381", "function": "malloc"},
             {"location": "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
@@ -249,10 +283,146 @@ class JsonContractTest(ViewerTestCase):
 
     def test_spec_sample(self):
         self.assertEqual(self.json("spec-sample.out"), [
-            json_row("demo.py:4", "build", 6291512, 1, large=6291512),
-            json_row("demo.py:9", "<module>", 4096, 10, pymalloc=4096),
-            json_row("(unknown)", "", 1024, 1, raw=1024),
+            json_row("demo.py:4", "build", 6291512, 1, large=6291512,
+                     user=OWN),
+            json_row("demo.py:9", "<module>", 4096, 10, pymalloc=4096,
+                     user=OWN),
+            json_row("(unknown)", "", 1024, 1, raw=1024, user=None),
         ])
+
+
+# A run whose library line (json's encoder) allocates under the user's
+# main() and, at start-up, under no user code at all (USER_MIX_LINES); and
+# code exec'd at the top (`python3 -c`: "<string>") calling the library.
+USER_MIX_LINES = """\
+pyheap-out 1
+meta cmd python3 app.py
+meta time_unit B
+meta depth 30
+meta native no
+meta python 3.11.2
+meta hooks installed
+s 0 app.py
+s 1 main
+s 2 /usr/lib/python3.11/json/encoder.py
+s 3 JSONEncoder.iterencode
+s 4 <module>
+s 5 dict
+s 6 str
+s 7 <string>
+f 0 py 0 5 1
+f 1 py 2 258 3
+f 2 py 0 9 4
+f 3 py 7 1 4
+k 0 -1 2
+k 1 0 0
+k 2 1 1
+k 3 -1 1
+k 4 -1 3
+k 5 4 1
+t 0 0 0 0 0 0 0 0 0
+t 1 1000 96 2 0 96 0 262144 1
+t 2 2000 4700 42 200 4000 500 262144 1
+snapshot 1 1000 user exec
+c raw 0 0
+c pymalloc 96 2
+c python-large 0 0
+a 1 262144 96 96 0
+%s
+end-snapshot
+snapshot 2 2000 exit
+c raw 200 1
+c pymalloc 4000 40
+c python-large 500 1
+a 1 262144 4000 4000 0
+b 3 pymalloc 3000 30
+b 2 pymalloc 1000 10
+b 0 python-large 500 1
+b 3 raw 200 1
+y 3 pymalloc 5 3000 30
+y 2 pymalloc 5 1000 10
+y 0 python-large 6 500 1
+end-snapshot
+"""
+
+
+class UserFrameTest(ViewerTestCase):
+    """user_location and user_function of --format=json: the innermost
+    user frame of a row's stacks, the one holding the most of its bytes
+    (stacks without one do not count), in every --by."""
+
+    def setUp(self):
+        ViewerTestCase.setUp(self)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, exec_sites=("b 4 pymalloc 32 1", "b 5 pymalloc 64 1")):
+        lines = (USER_MIX_LINES % "\n".join(exec_sites)).splitlines()
+        path = os.path.join(self.tmp.name, "mix.out")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines + ["end-of-file %d" % len(lines)]) + "\n")
+        return path
+
+    def test_library_line_under_user_code_and_start_up(self):
+        # encoder.py:258: 1,000 B under main(), 3,200 B under no user
+        # frame: its user frame is main()'s line all the same.
+        main = ("app.py:5", "main")
+        self.assertEqual(self.json("--at=exit", self.write()), [
+            json_row("/usr/lib/python3.11/json/encoder.py:258",
+                     "JSONEncoder.iterencode", 4200, 41, raw=200,
+                     pymalloc=4000, user=main),
+            json_row("app.py:9", "<module>", 500, 1, large=500, user=OWN)])
+
+    def test_by_stack(self):
+        rows = self.json("--at=exit", "--by=stack", self.write())
+        encoder = {"location": "/usr/lib/python3.11/json/encoder.py:258",
+                   "function": "JSONEncoder.iterencode"}
+        module = {"location": "app.py:9", "function": "<module>"}
+        self.assertEqual(rows, [
+            dict(json_row(encoder["location"], encoder["function"], 3200,
+                          31, raw=200, pymalloc=3000, user=None),
+                 stack=[encoder]),
+            dict(json_row(encoder["location"], encoder["function"], 1000,
+                          10, pymalloc=1000, user=("app.py:5", "main")),
+                 stack=[encoder, {"location": "app.py:5",
+                                  "function": "main"}, module]),
+            dict(json_row("app.py:9", "<module>", 500, 1, large=500,
+                          user=OWN), stack=[module])])
+
+    def test_by_class_and_type(self):
+        path = self.write()
+        main = ("app.py:5", "main")
+        module = ("app.py:9", "<module>")
+        self.assertEqual(self.json("--at=exit", "--by=class", path), [
+            json_row("pymalloc", "", 4000, 40, pymalloc=4000, user=main),
+            json_row("python-large", "", 500, 1, large=500, user=module),
+            json_row("raw", "", 200, 1, raw=200, user=None)])
+        self.assertEqual(self.json("--at=exit", "--by=type", path), [
+            json_row("dict", "", 4000, 40, pymalloc=4000, user=main),
+            json_row("str", "", 500, 1, large=500, user=module),
+            json_row("(raw, beside dict)", "", 200, 1, raw=200,
+                     user=None)])
+
+    def test_exec_at_the_top_cut_at_depth(self):
+        # "<string>" run at the top is the user's (python3 -c); cut from
+        # its callers by --depth, it may be anyone's: no user frame.  The
+        # answer does not depend on which stack is looked at first.
+        string = ("<string>:1", "<module>")
+        encoder = ("/usr/lib/python3.11/json/encoder.py:258",
+                   "JSONEncoder.iterencode")
+        for order in (("b 4 pymalloc 32 1", "b 5 pymalloc 64 1"),
+                      ("b 5 pymalloc 64 1", "b 4 pymalloc 32 1")):
+            path = self.write(order)
+            with self.subTest(order=order):
+                self.assertEqual(self.json("--at=exec", path), [
+                    json_row(*encoder, 64, 1, pymalloc=64, user=string),
+                    json_row(*string, 32, 1, pymalloc=32, user=OWN)])
+                self.assertEqual(self.json("--at=exec", "--depth=2", path), [
+                    json_row(*encoder, 64, 1, pymalloc=64, user=None),
+                    json_row(*string, 32, 1, pymalloc=32, user=OWN)])
+                self.assertEqual(self.json("--at=exec", "--depth=1", path), [
+                    json_row(*encoder, 64, 1, pymalloc=64, user=None),
+                    json_row(*string, 32, 1, pymalloc=32, user=None)])
 
 
 class TextReportTest(ViewerTestCase):
@@ -276,6 +446,28 @@ class TextReportTest(ViewerTestCase):
 
     def test_golden_no_peak(self):
         self.assert_golden("nopeak.expected", self.view("nopeak.out"))
+
+    def test_summary_first_or_alone(self):
+        # The default report opens with the summary, between two rules of
+        # '='; --no-summary leaves it out, --summary prints it alone; an
+        # --at chooses one snapshot and no summary.
+        def without_args(text):
+            return [line for line in text.splitlines()
+                    if not line.startswith("pyheap_print args:")]
+
+        rule = "=" * 80 + "\n"
+        for path in ("basic.out", "nopeak.out", "spec-sample.out"):
+            with self.subTest(path=path):
+                full = self.view(path)
+                self.assertTrue(full.startswith(rule + "pyheap summary: "))
+                end = full.index(rule, len(rule)) + len(rule)
+                self.assertEqual(self.view("--summary", path), full[:end])
+                self.assertEqual(
+                    without_args(self.view("--no-summary", path)),
+                    without_args(full[end:]))
+                self.assertTrue(full[end:].startswith("-" * 80 + "\n"))
+        self.assertNotIn("pyheap summary:",
+                         self.view("--at=peak", "basic.out"))
 
     def test_header_figures(self):
         lines = self.view("basic.out").splitlines()
@@ -497,7 +689,7 @@ class CommandLineTest(ViewerTestCase):
     def test_version(self):
         self.assertRegex(self.view("--version"),
                          r"^pyheap_print \S+ \(pyheap\), reads format "
-                         r"version 1\n$")
+                         r"version 1, 2\n$")
 
     def test_bad_usage(self):
         for args, fragment in (

@@ -293,6 +293,8 @@ class StreamedExportTest(BigFileTestCase):
 
     def in_memory(self, args):
         opts = support.viewer_module("cli").parse_args(args)
+        # Inputs as the reports of the user view read (the default): the
+        # exports name sites by their innermost frame all the same.
         inputs = support.viewer_module("reports.base").Inputs(opts)
         every = support.viewer_module("model").every_snapshot
         if opts.export == "massif":

@@ -28,7 +28,7 @@ import tempfile
 import unittest
 
 import support
-from support import (CLASS_KEYS, NEW, OLD, REAL, VIEWER_DATA as DATA,
+from support import (CLASS_KEYS, NEW, OLD, OWN, REAL, VIEWER_DATA as DATA,
                      ViewerTestCase, cached_json, json_row,
                      snapshot_classes, typed_region_file)
 
@@ -341,18 +341,37 @@ class DepthTest(ViewerTestCase):
     def test_depth_one_keeps_python_lines(self):
         # A Python site's innermost frame names it: --depth=1 keeps its
         # --by=line row (native-only stacks may be renamed: the frames
-        # the location rule skips are cut first).
+        # the location rule skips are cut first).  Its user frame is the
+        # innermost user frame of what is left: the row's own frame if
+        # that is the user's, else none (the callers are cut).
         def python(rows):
             return [r for r in rows
                     if location_file(r["location"]).endswith(".py")
                     or r["location"].startswith("<")]
+
+        def user(row):
+            return row["user_location"], row["user_function"]
+
+        def without_user(rows):
+            return [{k: v for k, v in r.items()
+                     if k not in ("user_location", "user_function")}
+                    for r in rows]
 
         rows = cached_json("--format=json", "--at=loaded", "--depth=1",
                            "--by=line", REAL)
         whole = cached_json("--format=json", "--at=loaded", "--by=line",
                             REAL)
         self.assertGreater(len(python(whole)), 100)
-        self.assertEqual(python(rows), python(whole))
+        self.assertEqual(without_user(python(rows)),
+                         without_user(python(whole)))
+        for cut, row in zip(python(rows), python(whole)):
+            own = (row["location"], row["function"])
+            self.assertEqual(user(cut),
+                             own if user(row) == own else (None, None))
+        # Some rows lose the user frame their callers gave them.
+        self.assertTrue(any(user(row) != (None, None)
+                            and user(row) != user(cut) for cut, row in
+                            zip(python(rows), python(whole))))
 
 
 class FilterTest(ViewerTestCase):
@@ -820,8 +839,8 @@ class TypedAndRegionTest(ViewerTestCase):
     def test_region(self):
         self.assertEqual(self.json("--at=load-config", self.path), [
             json_row("lib/util.py:42", "Loader.read_chunk", 2000000,
-                     1, large=2000000),
-            json_row("app.py:8", "load", 3000, 30, pymalloc=3000)])
+                     1, large=2000000, user=OWN),
+            json_row("app.py:8", "load", 3000, 30, pymalloc=3000, user=OWN)])
         text = self.view("--at=load-config", self.path)
         self.assertIn('Snapshot 7 (region "load-config") at time '
                       '12,000,000: 3,000,000 B in 900 blocks', text)

@@ -45,6 +45,11 @@
 #             concentrated in one of four epochs has D >= 0.5; a cache
 #             that stopped half way, 0.5; one that stopped a quarter
 #             before the end, D about 0.25 -- the tail rule catches it.
+#             And the stream must go on to the end: the window's last
+#             tenth (at least two epochs) holds at least
+#             BIRTH_MIN_END_SHARE of what an even stream puts there (a
+#             cache that filled over most of a short run and stopped just
+#             before its end has a small D and fails here).
 #   kept      from the detailed snapshots that fall inside the window: of
 #             the bytes each held that were born in the window's epochs
 #             before it (leaving out the last two of its epochs: the
@@ -65,7 +70,10 @@
 #
 #   growing   steady, kept >= BIRTH_MIN_KEPT (or not measured), gone <
 #             BIRTH_MAX_GONE_SHARE of the growth, growth >= GROWTH_MIN_SHARE
-#             of the peak heap and >= BIRTH_MIN_BYTES
+#             of the peak heap and >= BIRTH_MIN_BYTES (16 KiB: the last
+#             20 records a bounded list keeps at the end of a short run are
+#             born like a leak that began there, and too small to matter;
+#             a real leak this small in a test run is not worth a verdict)
 #
 # Imports are not a leak.  A module's code objects, functions, classes and
 # tables are made once, when it is first imported -- and a program may
@@ -88,6 +96,8 @@
 # growth.py).  The false-positive and false-negative rates of this rule,
 # measured on bench/leakcorpus, are in docs/leak-hunting.md.
 
+import math
+
 from .formatting import sparkline
 
 BIRTH_MIN_SPAN = 4
@@ -95,9 +105,10 @@ BIRTH_MIN_WINDOW_SHARE = 0.25
 BIRTH_MAX_D = 0.35
 BIRTH_MIN_TAIL_SHARE = 0.1
 BIRTH_MIN_COVERAGE = 0.5
+BIRTH_MIN_END_SHARE = 0.25
 BIRTH_MAX_GONE_SHARE = 0.5
 BIRTH_MIN_KEPT = 0.75
-BIRTH_MIN_BYTES = 4096
+BIRTH_MIN_BYTES = 16384
 BIRTH_FEW_BLOCKS = 4
 BIRTH_IN_FLIGHT = 2
 
@@ -118,7 +129,8 @@ class BirthEvidence:
         if self.shape == "imports":
             return "born while modules were imported"
         if self.shape == "few-blocks":
-            return "%d blocks, judged by their trend" % self.blocks
+            return "%d block%s, judged by the trend of their live bytes" % (
+                self.blocks, "" if self.blocks == 1 else "s")
         end = float(self.end_time or 1)
         if self.shape in ("steady", "turnover"):
             text = "born steadily since %.0f%% of the run (D %.2f)" % (
@@ -279,6 +291,22 @@ def tail_share(hist, start):
     return sum(hist[first_tail:]) / float(inside)
 
 
+def born_to_the_end(hist, start, last_fraction=1.0):
+    """Whether the stream in [start, n) goes on to the end: the last tenth
+    of the window's time (at least its last two epochs) holds at least
+    BIRTH_MIN_END_SHARE of what an even stream would put there."""
+    n = len(hist)
+    span = (n - 1 - start) + last_fraction
+    inside = sum(hist[start:])
+    if inside <= 0 or span <= 0:
+        return False
+    k = max(2, int(math.ceil((n - start) / 10.0)))
+    k = min(k, n - start)
+    end_time = (k - 1) + last_fraction
+    expected = inside * end_time / span
+    return sum(hist[n - k:]) >= BIRTH_MIN_END_SHARE * expected
+
+
 def kept_share(hist_exit, width_exit, start, snaps, key_hists):
     """The share of the bytes the detailed snapshots inside the window held
     (born in the window, before their last BIRTH_IN_FLIGHT epochs) that the
@@ -353,7 +381,8 @@ def birth_evidence(profile, grouping, min_growth):
         ev.coverage = coverage(hist, ev.start)
         ev.steady = (ev.start is not None and ev.distance <= BIRTH_MAX_D
                      and tail_share(hist, ev.start) >= BIRTH_MIN_TAIL_SHARE
-                     and ev.coverage >= BIRTH_MIN_COVERAGE)
+                     and ev.coverage >= BIRTH_MIN_COVERAGE
+                     and born_to_the_end(hist, ev.start, last_fraction))
         if ev.start is None:
             ev.growth = 0
             ev.rate = 0.0

@@ -643,12 +643,21 @@ def _growth_limit(r, view, settings):
     growing = [t for t in trends if t.growing]
     fill_stacks(view.profile, grouping, growing, points)
     rows = [(t.location, t.function, t.growth, t.stack,
-             "%s, %s of the heap at the end" % (_growth_evidence(t),
-                                                pct(t.end_share, 1)))
+             "%s, %s of the heap at the end%s" % (
+                 _growth_evidence(t), pct(t.end_share, 1), _via(t)))
             for t in growing]
     rows.sort(key=lambda row: (-row[2], row[0], row[1]))
     _site_limit(r, rows, settings.baseline, settings.tolerance,
                 "steady growth")
+
+
+def _via(trend):
+    """", via FN (FILE:LINE)": the library frame that allocated a growing
+    line's memory, when the line is the user's and not that frame."""
+    stack = trend.stack
+    if not stack or tuple(stack[0]) == (trend.location, trend.function):
+        return ""
+    return ", via %s (%s)" % (stack[0][1], stack[0][0])
 
 
 def _growth_evidence(trend):

@@ -43,9 +43,11 @@ class Group:
 
     def user_frame(self):
         """In the innermost view: the user frame holding most of the
-        group's bytes, or None."""
+        group's bytes (the bytes of stacks without one do not count), or
+        None if none of its stacks has one."""
         for f, _ in self.others or ():
-            return f
+            if f is not None:
+                return f
         return None
 
     def to_json(self):
@@ -121,9 +123,9 @@ def group_sites(view, own, by="line", top=0, snap=None):
     stack id.
     """
     if by == "class":
-        return _group_classes(own, top)
+        return _group_classes(view, own, top)
     if by == "type":
-        return _group_types(view.profile, snap, top)
+        return _group_types(view, snap, top)
     # Sum into plain lists first; make Group objects for the rows kept.
     sums = {}   # key -> [bytes, blocks, raw, pymalloc, large, sites, kid]
     others = {}  # key -> {other frame: bytes} (Locator.other_frame)
@@ -136,12 +138,11 @@ def group_sites(view, own, by="line", top=0, snap=None):
         else:
             location, function, _, _ = site_name(kid, by)
             key = location if by in NAME_ONLY else (location, function)
-        if by != "stack":
-            frames = others.get(key)
-            if frames is None:
-                frames = others[key] = {}
-            frame = other_frame(kid)
-            frames[frame] = frames.get(frame, 0) + rec[0]
+        frames = others.get(key)
+        if frames is None:
+            frames = others[key] = {}
+        frame = other_frame(kid)
+        frames[frame] = frames.get(frame, 0) + rec[0]
         acc = sums.get(key)
         if acc is None:
             sums[key] = [rec[0], rec[1], rec[2], rec[3], rec[4], 1, kid]
@@ -171,14 +172,14 @@ def group_sites(view, own, by="line", top=0, snap=None):
         group.bytes, group.blocks = acc[0], acc[1]
         group.by_class = acc[2:5]
         group.n_sites = acc[5]
-        if by != "stack":
-            key = location if by in NAME_ONLY else (location, function)
-            group.others = rank_frames(others.get(key, {}))
-            group.user_view = locator.by_user
-            # The stack's own user frame (a "<string>" frame site.py
-            # exec'd is not the user's, whatever its file name says).
-            group.frame_is_user = (frame is not None
-                                   and locator.user_frame(kid) == frame)
+        key = (kid if by == "stack" else location if by in NAME_ONLY
+               else (location, function))
+        group.others = rank_frames(others.get(key, {}))
+        group.user_view = locator.by_user
+        # The stack's own user frame (a "<string>" frame site.py
+        # exec'd is not the user's, whatever its file name says).
+        group.frame_is_user = (frame is not None
+                               and locator.user_frame(kid) == frame)
         groups.append(group)
     # Two stable sorts: the tie-break key, then bytes, biggest first.
     groups.sort(key=group_tiebreak)
@@ -196,16 +197,28 @@ def rank_frames(frames):
     return sorted(frames.items(), key=key)
 
 
-def _group_classes(own, top):
+def _add_user_bytes(users, key, user_frame, kid, nbytes):
+    """users[key][the user frame of stack `kid`] += nbytes."""
+    frames = users.get(key)
+    if frames is None:
+        frames = users[key] = {}
+    frame = user_frame(kid)
+    frames[frame] = frames.get(frame, 0) + nbytes
+
+
+def _group_classes(view, own, top):
     """group_sites() for --by=class: one group per class present."""
     sums = [[0, 0, 0] for _ in CLASSES]     # bytes, blocks, sites
-    for rec in own.values():
+    users = {}      # class index -> {user frame: bytes}
+    user_frame = view.locator().user_frame
+    for kid, rec in own.items():
         for i in range(3):
             if rec[2 + i] or rec[5 + i]:
                 acc = sums[i]
                 acc[0] += rec[2 + i]
                 acc[1] += rec[5 + i]
                 acc[2] += 1
+                _add_user_bytes(users, i, user_frame, kid, rec[2 + i])
     groups = []
     for i, name in enumerate(CLASSES):
         nbytes, nblocks, nsites = sums[i]
@@ -216,13 +229,14 @@ def _group_classes(own, top):
         group.by_class = [0, 0, 0]
         group.by_class[i] = nbytes
         group.n_sites = nsites
+        group.others = rank_frames(users[i])
         groups.append(group)
     groups.sort(key=group_tiebreak)
     groups.sort(key=_group_bytes, reverse=True)
     return GroupList(groups[:top] if top else groups, len(groups))
 
 
-def _group_types(profile, snap, top):
+def _group_types(view, snap, top):
     """group_sites() for --by=type: the Python blocks by the type of the
     object each holds (the file's `y` records), and the raw blocks, which
     hold no object the tool can name, by the type their stacks made most
@@ -231,12 +245,15 @@ def _group_types(profile, snap, top):
     made no Python object; so the rows add up to the snapshot's heap."""
     if snap is None or snap.typed is None or snap.kind not in ("exit", "user",
                                                                "region"):
-        raise InputError(profile.path, None,
-                         "snapshot %s has no object types: only exit, user "
-                         "and region snapshots record them (--by=type)"
-                         % (snap.n if snap is not None else "?"))
+        raise InputError(
+            view.profile.path, None,
+            "snapshot %s has no object types: only exit, user and region "
+            "snapshots record them (--by=type)"
+            % (snap.n if snap is not None else "?"))
     sums = {}   # type name -> [bytes, blocks, raw, pymalloc, large, sites]
     made = {}   # kid -> {type name: bytes}: what each stack's objects are
+    users = {}  # type name -> {user frame: bytes}
+    user_frame = view.locator().user_frame
     for kid, cls, name, nbytes, nblocks in snap.typed:
         name = NO_OBJECT if name is None else name
         acc = sums.setdefault(name, [0, 0, 0, 0, 0, 0])
@@ -244,6 +261,7 @@ def _group_types(profile, snap, top):
         acc[1] += nblocks
         acc[2 + cls] += nbytes
         acc[5] += 1
+        _add_user_bytes(users, name, user_frame, kid, nbytes)
         if name != NO_OBJECT:
             types = made.setdefault(kid, {})
             types[name] = types.get(name, 0) + nbytes
@@ -259,12 +277,14 @@ def _group_types(profile, snap, top):
             acc[1] += nblocks
             acc[2] += nbytes
             acc[5] += 1
+            _add_user_bytes(users, name, user_frame, kid, nbytes)
     groups = []
     for name, acc in sums.items():
         group = Group(name, "", (name, 0), None, 0)
         group.bytes, group.blocks = acc[0], acc[1]
         group.by_class = acc[2:5]
         group.n_sites = acc[5]
+        group.others = rank_frames(users[name])
         groups.append(group)
     groups.sort(key=group_tiebreak)
     groups.sort(key=_group_bytes, reverse=True)

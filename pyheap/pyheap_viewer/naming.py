@@ -51,7 +51,10 @@ ALLOC_FUNCTIONS = frozenset((
 #   - or the "<free lists>" pseudo-frame (no line holds those blocks).
 # Any other file is the user's, "<string>" and "<stdin>" included (code
 # the program exec'd: `python3 -c`, or a user's exec) -- unless library
-# code exec'd it (site.py runs .pth files that way).  Native frames are never the user's: a C
+# code exec'd it (site.py runs .pth files that way), or the frame is a
+# function such code defined: generated code (a dataclass's or a
+# namedtuple's __init__ on 3.11, SQLAlchemy's constructors), named by the
+# line that called it.  Native frames are never the user's: a C
 # extension's malloc is filed under the Python line that called it.
 # --user-code=GLOB (repeatable) replaces the rule: a frame is the user's
 # when its file (or its base name, for a GLOB without '/') matches.  A
@@ -110,13 +113,17 @@ class Locator:
     (`user_code`, a UserCode), when its stack has one.
     """
 
-    def __init__(self, profile, module_namer, user_code=None, by_user=False):
+    def __init__(self, profile, module_namer, user_code=None, by_user=False,
+                 cut_depth=None):
         self.profile = profile
         self.module_namer = module_namer
         self.user_code = user_code if user_code is not None else UserCode()
         self.by_user = by_user
+        self.cut_depth = cut_depth      # pyheap_print's --depth, if any
         self._site_fid = array.array("q", [-1]) * len(profile.stack_frame)
         self._user_fid = None
+        self._cut = None
+        self._exec_frames = None
         self._names = {}
 
     def site_frame(self, kid):
@@ -145,21 +152,38 @@ class Locator:
             fids = prof.stack_frame
             parents = prof.stack_parent
             is_user = self.user_code.is_user
+            # A caller's answer is this stack's, unless an exec'd frame's
+            # depends on whether one of them was cut at --depth and the
+            # other not (_library_caller).
+            check_cut = self._has_exec_frames()
+            cut = check_cut and self._cut_at_depth(kid)
             fid = -1
             k = kid
             while k >= 0:
-                if self._user_fid[k] != -2:
+                if self._user_fid[k] != -2 and not (
+                        check_cut and self._cut_at_depth(k) != cut):
                     fid = self._user_fid[k]
                     break
                 frame = frames[fids[k]]
                 if is_user(frame) and not (
                         frame[1].startswith("<")
-                        and self._library_caller(parents[k], kid)):
+                        and (frame[3] != "<module>"
+                             or self._library_caller(parents[k], kid))):
                     fid = fids[k]
                     break
                 k = parents[k]
             self._user_fid[kid] = fid
         return self.profile.frames[fid] if fid >= 0 else None
+
+    def _has_exec_frames(self):
+        """Whether some Python frame is exec'd code ("<string>") that the
+        rule would call the user's."""
+        if self._exec_frames is None:
+            is_user = self.user_code.is_user
+            self._exec_frames = any(
+                frame[0] == "py" and (frame[1] or "").startswith("<")
+                and is_user(frame) for frame in self.profile.frames)
+        return self._exec_frames
 
     def _library_caller(self, kid, whole):
         """Whether the innermost Python frame of stack `kid` (the caller of
@@ -180,19 +204,35 @@ class Locator:
         return self._cut_at_depth(whole)
 
     def _cut_at_depth(self, kid):
-        """Whether stack `kid`'s Python frames reach the file's --depth
-        (its outer frames may be missing)."""
+        """Whether stack `kid`'s outer frames may be missing: its Python
+        frames reach the file's --depth (the tool's), or all its frames
+        reach pyheap_print's --depth."""
+        if self._cut is None:
+            self._cut = self._cut_flags()
+        return bool(self._cut[kid])
+
+    def _cut_flags(self):
+        """_cut_at_depth() of every stack, a bytearray by stack id."""
         try:
             depth = int(self.profile.meta.get("depth", 0))
         except ValueError:
-            return False
+            depth = 0
         prof = self.profile
-        n = 0
-        while kid >= 0:
-            if prof.frames[prof.stack_frame[kid]][0] == "py":
-                n += 1
-            kid = prof.stack_parent[kid]
-        return depth > 0 and n >= depth
+        parents = prof.stack_parent
+        n = len(parents)
+        n_py = array.array("q", [0]) * n
+        n_all = array.array("q", [0]) * n
+        flags = bytearray(n)
+        # A parent's id is smaller than its children's.
+        for kid in range(n):
+            parent = parents[kid]
+            is_py = prof.frames[prof.stack_frame[kid]][0] == "py"
+            n_py[kid] = (n_py[parent] if parent >= 0 else 0) + is_py
+            n_all[kid] = (n_all[parent] if parent >= 0 else 0) + 1
+            flags[kid] = ((depth > 0 and n_py[kid] >= depth)
+                          or (bool(self.cut_depth)
+                              and n_all[kid] >= self.cut_depth))
+        return flags
 
     def innermost_frame(self, kid):
         """The innermost Python frame of the stack; in a stack without

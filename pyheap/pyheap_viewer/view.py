@@ -25,6 +25,7 @@ class View:
         self.profile = profile
         self.user_code = user_code          # naming.UserCode, or None
         self.by_user = by_user              # the user view (naming.py)
+        self.cut_depth = None               # --depth, once applied
         self._module_namer = None
         self._locator = None
 
@@ -38,7 +39,8 @@ class View:
         """The location rule of the profile's stacks (naming.Locator)."""
         if self._locator is None:
             self._locator = Locator(self.profile, self.module_namer,
-                                    self.user_code, self.by_user)
+                                    self.user_code, self.by_user,
+                                    self.cut_depth)
         return self._locator
 
     def site_name(self, kid, by):
@@ -49,6 +51,17 @@ class View:
     def forget_stacks(self):
         """Drop what was computed by stack id: the stacks changed."""
         self._locator = None
+
+    def innermost(self):
+        """This View without the user view: sites named by their innermost
+        frame (as the exports name them), the same profile and module
+        rule."""
+        if not self.by_user:
+            return self
+        view = View(self.profile, self.user_code)
+        view.cut_depth = self.cut_depth
+        view._module_namer = self._module_namer
+        return view
 
 
 # --filter and --depth: a view of the sites, applied right after reading.
@@ -228,6 +241,7 @@ def apply_view(view, globs=None, depth=None):
     if remap is not None:
         profile.stack_parent = parents
         profile.stack_frame = fids
+        view.cut_depth = depth
     for snap in profile.snapshots:
         snap.forget_sums()
     view.forget_stacks()
@@ -267,6 +281,7 @@ class StreamView:
                                                         kids)
             profile.stack_parent = parents
             profile.stack_frame = fids
+            self.view.cut_depth = self.depth
         self.view.forget_stacks()
 
     def apply(self, profile, snap):

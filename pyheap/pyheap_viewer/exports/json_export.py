@@ -248,7 +248,10 @@ def _births_json(view, rows):
 
 def export_json(view):
     """Everything the file holds, as one JSON object (see --help); the
-    View must have kept every snapshot's sites and the totals."""
+    View must have kept every snapshot's sites and the totals.  Sites are
+    named by their innermost frame whatever the View's naming, as
+    JsonExport names them."""
+    view = view.innermost()
     profile = view.profile
     samples = _samples_json(profile)
     snapshots = [_snapshot_json(view, snap)

@@ -226,6 +226,16 @@ def site_label(location, function, by, frame, source):
     return text
 
 
+def via_text(location, function, stack):
+    """The library frame that allocated a group's memory, from its
+    representative stack (innermost first), when it is not the group's
+    own line: "DictReader.__next__ (csv.py:111)"; None otherwise."""
+    if not stack or tuple(stack[0]) == (location, function):
+        return None
+    loc, fn = stack[0]
+    return "%s (%s)" % (escape(fn), escape(loc))
+
+
 def type_text(dominant):
     """A site's dominant type (growth.dominant_types()) in words."""
     if dominant is None:

@@ -10,7 +10,7 @@ from ..grouping import BY_HEADINGS, nouns
 from ..births import exit_births, sparkline_of
 from ..growth import fill_stacks, growth_trends
 from ..model import TIME_UNITS, every_snapshot
-from .base import Report, SourceLines, site_label, type_text
+from .base import Report, SourceLines, site_label, type_text, via_text
 
 
 # The width of the table's birth sparkline.
@@ -196,6 +196,9 @@ def _growing_details(shown, by, factor, rate_text):
         if t.per_iter is not None:
             line += "; %s B per iteration" % fnum(t.per_iter)
         out.append(line)
+        via = via_text(t.location, t.function, t.stack)
+        if via is not None:
+            out.append("    via:        %s" % via)
         if t.dominant_type is not None:
             out.append("    type:       %s" % type_text(t.dominant_type))
         for j, (loc, fn) in enumerate(t.stack):

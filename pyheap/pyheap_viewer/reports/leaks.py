@@ -9,7 +9,7 @@ from ..formatting import (RULE, aligned, column_widths, csv_text, escape,
 from ..grouping import BY_HEADINGS, nouns
 from ..leaks import leak_table
 from ..model import every_snapshot
-from .base import Report, SourceLines, site_label, type_text
+from .base import Report, SourceLines, site_label, type_text, via_text
 
 
 class LeakReport(Report):
@@ -119,6 +119,9 @@ def _leaks_text(profile, options, rows, shown, facts):
                                              r.frame, None)))
         if r.dominant_type is not None:
             out.append("    type:  %s" % type_text(r.dominant_type))
+        via = via_text(r.location, r.function, r.stack)
+        if via is not None:
+            out.append("    via:   %s" % via)
         for j, (loc, fn) in enumerate(r.stack):
             out.append("    %s %s (%s)" % ("stack:" if j == 0 else " " * 6,
                                            escape(fn), escape(loc)))

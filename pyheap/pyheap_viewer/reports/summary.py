@@ -235,7 +235,7 @@ def _top_user_lines(view, namer):
     out = ["Your code at the peak (%s B):" % num(peak.heap_B)]
     for g in mine:
         via = g.via()
-        text = "  %5s  %14s B  %s" % (pct(g.bytes, peak.heap_B),
+        text = "  %7s  %14s B  %s" % (pct(g.bytes, peak.heap_B),
                                      num(g.bytes), namer.line(g.frame))
         if via and via[0][1] * 2 >= g.bytes:
             text += "  (via %s)" % namer.line(via[0][0])

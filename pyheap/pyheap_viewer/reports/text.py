@@ -5,6 +5,7 @@ from ..formatting import (RULE, aligned, axis_number, column_widths, escape,
                           num, pct, plural, scale)
 from ..grouping import BY_HEADINGS, NAME_ONLY, CallTree, group_sites, nouns
 from ..model import CLASSES, TIME_UNITS, describe
+from ..naming import frame_name
 from .base import Report, SourceLines, frame_text
 from .summary import read_for_summary, summary_lines
 
@@ -441,6 +442,13 @@ class TextPage:
         for g, row in zip(shown, body):
             self.emit("  " + aligned(row, widths) + "  " +
                       self._group_text(g, by))
+            via = g.via() if by == "line" and g.user_view else ()
+            if via and via[0][1] * 2 >= g.bytes:
+                # Most of the line's memory was allocated by one library
+                # frame under it: name it (the user view).
+                self.emit(" " * (sum(widths) + 2 * len(widths) + 4)
+                          + "via %s (%s)" % tuple(
+                              escape(x) for x in frame_name(via[0][0])[1::-1]))
             if by == "stack":
                 indent = " " * (sum(widths) + 2 * len(widths) + 4)
                 for loc, fn in g.stack:
