@@ -16,7 +16,8 @@ CONFIG = {"debug": False}
 
 def handle(i):
     headers = {"host": "example.org", "x-request-id": "%08x" % i, "accept": "text/html"}  # LEAK-ALSO
-    body = "<html><body>%s</body></html>" % ("row %d " % i * 20)
+    rows = "".join("<tr><td>%d</td><td>item %d</td><td>%.2f</td></tr>" % (i, k, k * 0.5) for k in range(40))
+    body = "<html><body><table>%s</table></body></html>" % rows
     if CONFIG["debug"]:
         TRACE.append({"id": i, "headers": headers, "preview": body[:160]})  # LEAK
     return len(body)
