@@ -23,7 +23,7 @@ async def handle(i):
 async def serve():
     for i in range(N):  # LEAK-ALSO
         task = asyncio.create_task(handle(i))  # LEAK
-        BACKGROUND.add(task)
+        BACKGROUND.add(task)  # LEAK-ALSO
         if i % 64 == 0:
             await asyncio.sleep(0)
     while not all(t.done() for t in BACKGROUND):

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # NO LEAK (a burst; see README.md "The burst"): the loop keeps nothing; at
-# the end, the program builds an ~8 MB summary index once and holds it
+# the end, the program builds a ~9 MB summary index once and holds it
 # until exit.  Its size does not depend on the number of requests, and it
 # is made in one go: a longer run would hold exactly the same.  A verdict
 # may name it as the biggest holder at exit, but calling it growing or a

@@ -1,7 +1,7 @@
 """Warm-up then steady state: a big lookup table built at start, then a long flat request loop."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# NO LEAK: the program first builds a ~6 MB word table and a few compiled
+# NO LEAK: the program first builds a ~8 MB word table and a few compiled
 # patterns (held until exit), then serves requests that allocate and free
 # but keep nothing.  All the memory held at exit was born in the first
 # moments of the run.
