@@ -4,7 +4,7 @@
 # NO LEAK (bounded growth): cache_fills.py with a cheap request: once the
 # 2,500 postcodes are cached, a request formats one short label.  Counted
 # in requests the cache stops growing at a quarter of the run; counted in
-# bytes allocated (pyheap's --time-unit=B) the fill is about half of the
+# bytes allocated (--time-unit=B) start-up and fill are over half of the
 # run, so the plateau is short.  A longer run still holds exactly as much.
 import os
 
