@@ -49,7 +49,9 @@
 #             tenth (at least two epochs) holds at least
 #             BIRTH_MIN_END_SHARE of what an even stream puts there (a
 #             cache that filled over most of a short run and stopped just
-#             before its end has a small D and fails here).
+#             before its end has a small D and fails here).  And
+#             survivors were born in at least BIRTH_MIN_COVERAGE of the
+#             window's epochs (coverage).
 #   kept      from the detailed snapshots that fall inside the window: of
 #             the bytes each held that were born in the window's epochs
 #             before it (leaving out the last two of its epochs: the

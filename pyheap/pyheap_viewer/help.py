@@ -378,14 +378,18 @@ Leak hunting (docs/leak-hunting.md):
   uniform spread, the window holding at least a quarter of them).  The
   group is "growing" when D <= 0.35, the last quarter of the window holds
   at least 10% of its survivors, at least half of its epochs have some,
-  the blocks it held at earlier detailed snapshots are still live at
+  its last tenth (two epochs at least) a quarter of what an even stream
+  puts there (born up to the end), the blocks it held at earlier
+  detailed snapshots are still live at
   exit (at least 75%, where measured), it let less old memory go over
   the run than half of what it kept (old deaths: a bounded buffer or an
   LRU lets go of old items as it takes new ones), and what it kept in
-  the window (growth) is at least 0.1% of the peak heap and 4 KB.  Other
-  verdicts: "plateau" (survivors born early, none lately: a cache that
-  filled, warm-up, imports), "burst" (born in a few epochs), "turnover"
-  (born steadily but letting old ones go), "-".  A group of at most 4
+  the window (growth) is at least 0.1% of the peak heap and 16 KiB.
+  Blocks made under the import system (importlib's bootstrap frames,
+  zipimport) are left out: imports are never growing.  Other verdicts:
+  "plateau" (survivors born early, none lately: a cache that filled,
+  warm-up), "burst" (born in a few epochs), "turnover" (born steadily
+  but letting old ones go), "-".  A group of at most 4
   blocks (a list's item array, a dict's table: a realloc makes a new
   block) keeps the trend's verdict below.  rate = growth / the window's
   time.  JSON sites gain "births": {"window_start_time", "epoch_width",
