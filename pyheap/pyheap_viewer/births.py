@@ -122,6 +122,13 @@ class BirthEvidence:
                  "start", "distance", "coverage", "kept", "gone", "growth",
                  "rate", "steady", "growing", "shape")
 
+    def __init__(self, hist, blocks, width, n_epochs, end_time):
+        self.histogram = hist
+        self.blocks = blocks
+        self.width = width
+        self.n_epochs = n_epochs
+        self.end_time = end_time
+
     def window_start_time(self):
         return None if self.start is None else self.start * self.width
 
@@ -373,12 +380,7 @@ def birth_evidence(profile, grouping, min_growth):
         if key not in exit_h:
             out[key] = _imports_only(hist, blocks, width, n, end_time)
     for key, (hist, blocks) in exit_h.items():
-        ev = BirthEvidence()
-        ev.histogram = hist
-        ev.blocks = blocks
-        ev.width = width
-        ev.n_epochs = n
-        ev.end_time = end_time
+        ev = BirthEvidence(hist, blocks, width, n, end_time)
         ev.start, ev.distance = ks_window(hist, last_fraction=last_fraction)
         ev.coverage = coverage(hist, ev.start)
         ev.steady = (ev.start is not None and ev.distance <= BIRTH_MAX_D
@@ -408,12 +410,7 @@ def birth_evidence(profile, grouping, min_growth):
 def _imports_only(hist, blocks, width, n, end_time):
     """The evidence of a group whose survivors were all born under the
     import system: never growing (see the essay)."""
-    ev = BirthEvidence()
-    ev.histogram = hist
-    ev.blocks = blocks
-    ev.width = width
-    ev.n_epochs = n
-    ev.end_time = end_time
+    ev = BirthEvidence(hist, blocks, width, n, end_time)
     ev.start, ev.distance, ev.coverage = None, 1.0, 0.0
     ev.kept, ev.gone, ev.growth, ev.rate = None, 0, 0, 0.0
     ev.steady = ev.growing = False

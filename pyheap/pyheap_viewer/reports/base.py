@@ -236,6 +236,22 @@ def via_text(location, function, stack):
     return "%s (%s)" % (escape(fn), escape(loc))
 
 
+# A rate's factor and unit, by the file's time unit: (factor, the unit in
+# full, the unit short).  The bytes per time unit are multiplied by the
+# factor to read as bytes per the unit.
+_RATE_UNITS = {"B": (1e6, "MB allocated+freed", "MB allocated"),
+               "i": (1e6, "million instructions", "M instructions"),
+               "ms": (1000.0, "second", "second")}
+
+
+def rate_scale(unit, short=False):
+    """(factor, text) to show a rate in bytes per time unit: "B per MB
+    allocated+freed", or with `short` (the summary) "per MB allocated"."""
+    factor, full, brief = _RATE_UNITS.get(unit, (1.0, "time unit",
+                                                 "time unit"))
+    return factor, ("per %s" % brief) if short else ("B per %s" % full)
+
+
 def type_text(dominant):
     """A site's dominant type (growth.dominant_types()) in words."""
     if dominant is None:

@@ -10,7 +10,8 @@ from ..grouping import BY_HEADINGS, nouns
 from ..births import exit_births, sparkline_of
 from ..growth import fill_stacks, growth_trends
 from ..model import TIME_UNITS, every_snapshot
-from .base import Report, SourceLines, site_label, type_text, via_text
+from .base import (Report, SourceLines, rate_scale, site_label, type_text,
+                   via_text)
 
 
 # The width of the table's birth sparkline.
@@ -39,17 +40,6 @@ class GrowthReport(Report):
             text = _growth_text(view.profile, options, trends, shown, points)
         out.write(text)
         return 0
-
-
-def rate_scale(unit):
-    """(factor, text) to show a rate in bytes per time unit."""
-    if unit == "B":
-        return 1e6, "B per MB allocated+freed"
-    if unit == "i":
-        return 1e6, "B per million instructions"
-    if unit == "ms":
-        return 1000.0, "B per second"
-    return 1.0, "B per time unit"
 
 
 def _growth_json(profile, options, trends, shown, points):

@@ -27,7 +27,7 @@ from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES
 from ..naming import STDLIB, frame_name
 from ..pinning import SPARSE_BANDS, pinning
-from .base import Report
+from .base import Report, rate_scale
 
 SUMMARY_GROWING = 5          # growing lines shown
 SUMMARY_TOP = 5              # top lines at the peak shown
@@ -49,17 +49,6 @@ def read_for_summary(kind, n, label):
     """The snapshots whose sites the summary reads: every one the growth
     report does (its verdict), the peak and the exit."""
     return kind in GROWTH_KINDS or kind in ("peak", "exit")
-
-
-def rate_scale(unit):
-    """(factor, text) to show a rate in bytes per time unit."""
-    if unit == "B":
-        return 1e6, "per MB allocated"
-    if unit == "i":
-        return 1e6, "per M instructions"
-    if unit == "ms":
-        return 1000.0, "per second"
-    return 1.0, "per time unit"
 
 
 def mib(n):
@@ -194,7 +183,7 @@ def _verdict(view, options, namer):
            "heap at exit" % (plural(len(growing), "line"),
                              "s" if len(growing) == 1 else "",
                              num(total), pct(total, end_heap))]
-    factor, rate_text = rate_scale(prof.time_unit)
+    factor, rate_text = rate_scale(prof.time_unit, short=True)
     shown = growing[:SUMMARY_GROWING]
     vias = via_frames(view, grouping, points[-1],
                       set(t.key for t in shown))
