@@ -436,6 +436,27 @@ class ModuleNamer:
     def package(self, frame):
         return self._names(frame)[1]
 
+    def short_file(self, frame):
+        """The file of a frame as the summary names it: the user's files
+        relative to the program's root, a library's by its module path
+        (csv.py, numpy/core/numeric.py), a native frame's by its object's
+        base name."""
+        path = frame[1] or "???"
+        if frame[0] != "py":
+            return os.path.basename(frame[5] or path)
+        if path.startswith("<"):
+            return path
+        module, package = self.module(frame), self.package(frame)
+        if package == STDLIB or "/site-packages/" in path \
+                or "/dist-packages/" in path:
+            tail = module.replace(".", "/")
+            return tail + (".py" if not path.endswith("__init__.py")
+                           else "/__init__.py")
+        root = self.root
+        if root and path.startswith(root.rstrip("/") + "/"):
+            return path[len(root.rstrip("/")) + 1:]
+        return path
+
     def _names(self, frame):
         found = self._cache.get(frame)
         if found is None:

@@ -18,14 +18,12 @@
 # --innermost; the graph, the samples and each snapshot's tree and tables
 # follow (--no-summary leaves the summary out: ms_print's order).
 
-import os
-
 from ..errors import InputError
 from ..formatting import escape, fnum, num, pct, plural
 from ..grouping import group_sites
 from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES
-from ..naming import STDLIB, frame_name
+from ..naming import frame_name
 from ..pinning import SPARSE_BANDS, pinning
 from .base import Report, rate_scale
 
@@ -61,25 +59,9 @@ class Namer:
 
     def __init__(self, view):
         self.view = view
-        self.root = view.module_namer().root
 
     def file(self, frame):
-        path = frame[1] or "???"
-        if frame[0] != "py":
-            return os.path.basename(frame[5] or path)
-        if path.startswith("<"):
-            return path
-        namer = self.view.module_namer()
-        module, package = namer.module(frame), namer.package(frame)
-        if package == STDLIB or "/site-packages/" in path \
-                or "/dist-packages/" in path:
-            tail = module.replace(".", "/")
-            return tail + (".py" if not path.endswith("__init__.py")
-                           else "/__init__.py")
-        root = self.root
-        if root and path.startswith(root.rstrip("/") + "/"):
-            return path[len(root.rstrip("/")) + 1:]
-        return path
+        return self.view.module_namer().short_file(frame)
 
     def line(self, frame):
         """file:line function"""
