@@ -847,8 +847,16 @@ def find_python38():
 VIEWER_PACKAGE = os.path.join(SRCDIR, "pyheap", "pyheap_viewer")
 
 
+def viewer_page_files():
+    """The HTML report's page files (html/report.*), relative to
+    VIEWER_PACKAGE (sorted)."""
+    return sorted(os.path.join("html", name) for name in
+                  os.listdir(os.path.join(VIEWER_PACKAGE, "html"))
+                  if name.startswith("report."))
+
+
 def viewer_package_files():
-    """The package's source files, relative to VIEWER_PACKAGE (sorted)."""
+    """The package's Python files, relative to VIEWER_PACKAGE (sorted)."""
     found = []
     for directory, dirs, files in os.walk(VIEWER_PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

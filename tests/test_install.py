@@ -69,15 +69,18 @@ class InstallTest(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(v["VG_TOOLDIR"], "massif-amd64-linux")))
 
     def test_viewer_package(self):
-        """Every module of the viewer's package, beside the Python module."""
+        """Every module of the viewer's package and its HTML page's files,
+        beside the Python module."""
         self.assertEqual(self.make_status, 0, self.make_output)
         package = self.installed(self.vars["PYHEAP_PYTHONDIR"], "pyheap_viewer")
         installed = []
         for directory, dirs, files in os.walk(package):
             dirs[:] = [d for d in dirs if d != "__pycache__"]
             installed.extend(os.path.relpath(os.path.join(directory, f), package)
-                             for f in files if f.endswith(".py"))
-        self.assertEqual(sorted(installed), support.viewer_package_files())
+                             for f in files if f.endswith(".py")
+                             or directory.endswith("/html"))
+        self.assertEqual(sorted(installed), sorted(
+            support.viewer_package_files() + support.viewer_page_files()))
         for name in installed:
             with open(os.path.join(package, name), "rb") as f:
                 copy = f.read()

@@ -29,6 +29,9 @@ listed above it (tests/test_viewer_package.py checks it).
   leaks                --leaks' analysis: what each iteration leaves
   gate                 --check: limits, configuration files, baselines,
                        their evaluation
+  pagedata             what the HTML report's page shows, as one JSON-ready
+                       dict: frames, stacks, timelines, folded snapshots,
+                       tables, the verdict
   reports              (the package of the reports)
   reports.base         the Report interface, Inputs (what a report
                        reads), Output (stdout or -o FILE); text pieces
@@ -41,6 +44,8 @@ listed above it (tests/test_viewer_package.py checks it).
   reports.growth       --growth
   reports.leaks        --leaks
   reports.check        --check: summary, JSON, JUnit XML, baseline file
+  reports.html         --html=FILE: one self-contained page (its script,
+                       style and template are html/report.*)
   exports              (the package of the exports)
   exports.massif       --export=massif (streamed)
   exports.collapsed    --export=collapsed

@@ -19,6 +19,7 @@ from .growth import DEFAULT_MIN_TAU, DEFAULT_WARMUP
 from .help import HELP, USAGE
 from .leaks import DEFAULT_LEAK_LAG
 from .model import FORMAT_VERSIONS, At
+from .pagedata import DEFAULT_FOLD_BELOW, DEFAULT_SNAPSHOTS
 from .registry import EXPORTS, REPORTS
 from .reports.base import Inputs, Output
 
@@ -155,6 +156,11 @@ def parse_args(argv):
     parser.add_argument("--annotate", type=_path, default=None,
                         metavar="FILE.py")
     parser.add_argument("--diff", action="store_true")
+    parser.add_argument("--html", type=_path, default=None,
+                        metavar="REPORT.html")
+    parser.add_argument("--html-snapshots", type=_int_range(1),
+                        default=None)
+    parser.add_argument("--fold-below", type=_percent, default=None)
     parser.add_argument("--export", choices=tuple(EXPORTS),
                         default=None)
     parser.add_argument("-o", "--output", type=_path, default=None,
@@ -196,7 +202,31 @@ def _check_options(parser, options):
         options.by = options.by[len("user-"):]
     if options.innermost and options.user_code:
         parser.error("--user-code and --innermost do not go together")
-    modes = [name for name, on in (("--diff", options.diff),
+    if options.html is not None:
+        # The page holds every view: it goes with --diff (its compare
+        # view) and with the options that shape what it reads.
+        for name, on in (("--format", options.format is not None),
+                         ("-o", options.output is not None),
+                         ("--by", options.by is not None),
+                         ("--top", options.top is not None)):
+            if on:
+                parser.error("%s does not go with --html (the page has "
+                             "every table)" % name)
+        if options.at is not None and not options.diff:
+            parser.error("--at goes with --html only with --diff (the page "
+                         "holds every snapshot)")
+        if options.html_snapshots is None:
+            options.html_snapshots = DEFAULT_SNAPSHOTS
+        if options.fold_below is None:
+            options.fold_below = DEFAULT_FOLD_BELOW
+    else:
+        for name, value in (("--html-snapshots", options.html_snapshots),
+                            ("--fold-below", options.fold_below)):
+            if value is not None:
+                parser.error("%s goes with --html only" % name)
+    modes = [name for name, on in (("--diff", options.diff and
+                                    options.html is None),
+                                   ("--html", options.html is not None),
                                    ("--annotate", options.annotate),
                                    ("--export", options.export),
                                    ("--growth", options.growth),
@@ -275,6 +305,8 @@ def report_for(options):
     """The Report class the options pick."""
     if options.export:
         return EXPORTS[options.export]
+    if options.html is not None:
+        return REPORTS["html"]
     for mode in ("diff", "annotate", "check", "growth", "leaks", "summary"):
         if getattr(options, mode):
             return REPORTS[mode]
@@ -312,7 +344,8 @@ def main(argv=None):
     options = parse_args(argv)
     status = 0
     try:
-        out = Output(options.output)
+        out = Output(options.html if options.html is not None
+                     else options.output)
         try:
             status = run(options, out)
             out.close()

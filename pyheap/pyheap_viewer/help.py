@@ -9,6 +9,7 @@ USAGE = ("usage: pyheap_print [options] FILE\n"
          "       pyheap_print --summary [options] FILE\n"
          "       pyheap_print --diff [options] OLD NEW\n"
          "       pyheap_print --diff --at=A --at2=B [options] FILE\n"
+         "       pyheap_print --html=REPORT.html [--diff] [options] FILE...\n"
          "       pyheap_print --growth | --leaks [options] FILE\n"
          "       pyheap_print --check [limits] [--config=FILE] "
          "[--baseline=FILE] [--junit-xml=FILE] FILE")
@@ -18,6 +19,7 @@ usage: pyheap_print [options] FILE
        pyheap_print --summary [options] FILE
        pyheap_print --diff [options] OLD NEW
        pyheap_print --diff --at=A --at2=B [options] FILE
+       pyheap_print --html=REPORT.html [--diff] [options] FILE...
        pyheap_print --growth | --leaks [options] FILE
        pyheap_print --check [limits] [--config=FILE] [--baseline=FILE]
                     [--junit-xml=FILE] FILE
@@ -140,6 +142,29 @@ options:
                         the other; then the total of all groups.
                         --format=text|json|csv (below)
   --at2=WHEN            with --diff: the NEW snapshot (as --at)
+  --html=REPORT.html    write the HTML report: one self-contained page
+                        (its script, style and data inline; it fetches
+                        nothing, and works from file:// offline) with the
+                        heap over time by class, a flame graph of the
+                        live bytes of any snapshot by Python stack (zoom,
+                        search, invert, hide the standard library,
+                        site-packages, import machinery or native
+                        frames), the verdict, tables by line, function,
+                        package and type, and any two snapshots compared.
+                        With --diff, OLD and NEW (or --at and --at2 of one
+                        FILE) open compared: a differential flame graph
+                        (red grew, blue shrank) and the lines that
+                        changed (below)
+  --html-snapshots=N    with --html: keep the sites of N snapshots (the
+                        peak, the exit and labelled ones first, then
+                        others evenly spread) [40]; every snapshot is on
+                        the timeline
+  --fold-below=PCT      with --html: fold a stack that holds less than
+                        PCT percent of a snapshot's heap, with its
+                        callees, into its nearest caller that holds more
+                        (the graph shows a "(folded)" frame there, the
+                        page says how many stacks and bytes) [0.05];
+                        0 keeps every stack
   --export=FORMAT       write the profile in another tool's format
                         (below): massif, collapsed, speedscope or json
   -o FILE, --output=FILE  write the output to FILE instead of stdout
@@ -304,6 +329,14 @@ The module rule (--by=module, --by=package), from the name of the file of
   python-large_change[,stack], the last row the total, location
   "(total)".  Groups are matched by their names (for --by=stack, the
   whole stack), so the two files may come from different runs.
+
+The HTML report (--html=FILE): nothing is left out without the page
+  saying so.  Each snapshot's tables are exact (the 100 biggest rows and
+  the sum of the rest); the flame graph folds small stacks into their
+  callers (--fold-below), so every byte stays under the frames that hold
+  it.  Every name the program gave (files, functions, types, labels, the
+  command line) is shown as text, never as markup, and the page's
+  Content-Security-Policy allows only its own script and style.
 
 Exports (--export=FORMAT; to stdout, or to FILE with -o; --filter and
   --depth apply to all of them):
@@ -502,6 +535,8 @@ examples:
   pyheap_print --annotate=app.py --at=exit pyheap.out.4242
   pyheap_print --diff --at=exit before.out after.out
   pyheap_print --diff --at=warm --at2=exit pyheap.out.4242
+  pyheap_print --html=report.html pyheap.out.4242
+  pyheap_print --html=diff.html --diff before.out after.out
   pyheap_print --export=massif -o massif.out.4242 pyheap.out.4242
   pyheap_print --export=collapsed pyheap.out.4242 | flamegraph.pl > a.svg
   pyheap_print --growth pyheap.out.4242
@@ -516,7 +551,7 @@ exit status:
   1  the file (with --diff: either file) cannot be read or is not a
      valid pyheap file (truncated, unknown format version, ...), --at or
      --at2 names no snapshot, the --annotate source cannot be read, or
-     -o FILE cannot be written; one line
+     -o FILE or --html=FILE cannot be written; one line
      "pyheap_print: error: FILE: line N: WHAT" on stderr
   2  bad usage (unknown option, bad value, options that do not go
      together, a bad configuration file); one line on stderr

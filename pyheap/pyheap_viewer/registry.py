@@ -14,16 +14,17 @@ from .reports.check import CheckReport
 from .reports.csv_report import CsvReport
 from .reports.diff import DiffReport
 from .reports.growth import GrowthReport
+from .reports.html import HtmlReport
 from .reports.json_report import JsonReport
 from .reports.leaks import LeakReport
 from .reports.summary import SummaryReport
 from .reports.text import TextReport
 
 # The reports: --format=text|json|csv, and the modes --annotate, --diff,
-# --growth, --leaks, --check and --summary.
+# --growth, --leaks, --check and --summary; --html.
 REPORTS = {report.name: report for report in (
     TextReport, JsonReport, CsvReport, AnnotateReport, DiffReport,
-    GrowthReport, LeakReport, CheckReport, SummaryReport)}
+    GrowthReport, LeakReport, CheckReport, SummaryReport, HtmlReport)}
 
 # The exports (--export=NAME), in the order --help lists them.
 EXPORTS = {export.name: export for export in (
