@@ -13,6 +13,10 @@ listed above it (tests/test_viewer_package.py checks it).
                        column layout of every table, JSON and CSV text
   model                the file's content: Frame, Arena, SiteTable,
                        Snapshot, Samples, Profile; At (--at)
+  records              the fields of each record, free text, and what is
+                       wrong with a malformed record
+  invariants           the format's rules that span records (sums, order,
+                       64-bit numbers), checked as the reader goes
   reader               read_profile(): the one streaming, validating
                        reader
   naming               the location rule (Locator, frame_name) and the

@@ -31,7 +31,7 @@ from .growth import (DEFAULT_MIN_TAU, DEFAULT_WARMUP, biggest_stack,
 from .leaks import DEFAULT_LEAK_LAG, mark_info
 from .model import At, describe
 from .naming import stack_names
-from .reader import show_field
+from .records import show_field
 
 CHECK_EXIT_CODE = 3
 DEFAULT_TOLERANCE = "10%"

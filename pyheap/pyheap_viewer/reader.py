@@ -24,16 +24,24 @@
 # locals while it loops over its run, as one loop over every line did, and
 # puts it back in self when the run ends: a file switches parts a few
 # times per snapshot, not per line.
+#
+# The rules that span records -- sums, order, 64-bit numbers -- are
+# invariants.py's: the parts feed it what they read, every snapshot's
+# records whether kept or not, so a damaged file is refused whatever the
+# report reads of it.
 
 import re
 from itertools import islice
 
 from . import VERSION
 from .errors import BadRecord, CallbackError, InputError
-from .formatting import escape
+from .invariants import RuleBroken, SnapshotRules, TotalsRules, check_u64
 from .model import (CLASS_INDEX, CLASSES, FORMAT_VERSIONS, LABELLED_KINDS,
-                    SNAPSHOT_KINDS, Arena, Frame, Profile, Samples, SiteTable,
-                    Snapshot)
+                    Arena, Frame, Profile, Samples, SiteTable, Snapshot)
+from .records import diagnose as _diagnose
+from .records import is_hex as _is_hex
+from .records import show_field
+from .records import text_field as _text
 
 # Bytes read at a time (the tests make it tiny to cut records anywhere).
 CHUNK_SIZE = 1 << 22
@@ -43,154 +51,13 @@ CHUNK_SIZE = 1 << 22
 _SITE_RUN = re.compile(rb"(?:b (?:-1|[0-9]+) (?:raw|pymalloc|python-large) "
                        rb"[0-9]+ [0-9]+\n)*")
 
+# A run of `born` records, the same way (format 2: as many as `b`).
+_BORN_RUN = re.compile(rb"(?:born (?:-1|[0-9]+) (?:raw|pymalloc|python-large) "
+                       rb"[0-9]+ [0-9]+ [0-9]+\n)*")
+
 # Sections of the file, in the order the grammar fixes.
 _HEADER, _TABLES, _SERIES, _SNAPSHOTS, _TOTALS = range(5)
 _SECTION_NAMES = ("header", "tables", "time series", "snapshots", "totals")
-
-# Field lists of each record, for _diagnose().  Field kinds:
-#   N  non-negative integer          S/F/K  string/frame/stack id, defined
-#   S-/K-  the same, or -1           X  0x-prefixed hex number
-#   C  class name    D  snapshot kind    W  a word    T  free text
-#   =  a fixed word (given after the colon)
-_RECORDS = {
-    b"meta": ("W:key", "T:text"),
-    b"s": ("N:sid", "T:text"),
-    b"f py": ("N:fid", "=py:kind", "S:file_sid", "N:line", "S:func_sid"),
-    b"f c": ("N:fid", "=c:kind", "X:ip", "S-:func_sid", "S-:file_sid",
-             "N:line", "S-:obj_sid"),
-    b"k": ("N:kid", "K-:parent_kid", "F:fid"),
-    b"t": ("N:n", "N:time", "N:heap_B", "N:heap_blocks", "N:raw_B",
-           "N:pymalloc_B", "N:pylarge_B", "N:arena_B", "N:arena_count"),
-    b"snapshot": ("N:n", "N:time", "D:kind", "T:label"),
-    b"c": ("C:class_name", "N:bytes", "N:blocks"),
-    b"a": ("N:arena_count", "N:arena_B", "N:pymalloc_B", "N:pymalloc_slot_B",
-           "N:other_arena_alloc_B"),
-    b"b": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
-    b"y": ("K-:kid", "C:class_name", "S-:type_sid", "N:bytes", "N:blocks"),
-    b"m": ("K-:kid", "C:class_name", "N:birth_iter", "N:bytes", "N:blocks"),
-    b"tot": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
-    b"epochs": ("N:width", "N:count"),
-    b"born": ("K-:kid", "C:class_name", "N:epoch", "N:bytes", "N:blocks"),
-    b"arenas": ("N:band", "N:arena_count", "N:slot_B"),
-    b"pinned": ("K-:kid", "N:band", "N:arena_count", "N:bytes", "N:blocks"),
-    b"gone": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
-    b"end-snapshot": (),
-    b"end-of-file": ("N:n_lines",),
-}
-
-_ESCAPES = {b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
-
-
-def show_field(raw, limit=40):
-    """A bytes field shown in an error message: quoted, one line."""
-    text = raw.decode("utf-8", "backslashreplace")
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    return "'%s'" % escape(text).replace("'", "\\'")
-
-
-def _text(parts, start):
-    """The free-text field that starts at parts[start] (may be empty)."""
-    raw = b" ".join(parts[start:])
-    if b"\\" in raw:
-        out = []
-        pos = 0
-        while True:
-            j = raw.find(b"\\", pos)
-            if j < 0:
-                out.append(raw[pos:])
-                break
-            out.append(raw[pos:j])
-            rep = _ESCAPES.get(raw[j + 1:j + 2])
-            if rep is None:
-                raise BadRecord("bad escape %s in text (only \\\\, \\n, \\r "
-                                "and \\t exist)" % show_field(raw[j:j + 2]))
-            out.append(rep)
-            pos = j + 2
-        raw = b"".join(out)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRecord("text is not valid UTF-8 (byte 0x%02x at offset %d)"
-                        % (raw[exc.start], exc.start))
-
-
-def _diagnose(parts, counts):
-    """Say what is wrong with a record; raise BadRecord.
-
-    `counts` maps 'S', 'F', 'K' to the number of ids defined so far.
-    Returns normally only if the record is well-formed.
-    """
-    tag = parts[0]
-    if tag == b"f" and len(parts) > 2 and parts[2] in (b"py", b"c"):
-        spec = _RECORDS[b"f " + parts[2]]
-    elif tag == b"f":
-        if len(parts) < 3:
-            raise BadRecord("'f' record: expected 6 fields (py frame) or 8 "
-                            "(native frame), got %d" % len(parts))
-        raise BadRecord("'f' record: frame kind must be 'py' or 'c', got %s"
-                        % show_field(parts[2]))
-    else:
-        spec = _RECORDS[tag]
-    name = tag.decode()
-    has_text = bool(spec) and spec[-1].startswith("T:")
-    fixed = len(spec) - has_text
-    if has_text and len(parts) - 1 < fixed:
-        raise BadRecord("'%s' record: expected at least %d fields, got %d"
-                        % (name, fixed + 1, len(parts)))
-    if not has_text and len(parts) - 1 != fixed:
-        raise BadRecord("'%s' record: expected %d fields, got %d"
-                        % (name, fixed + 1, len(parts)))
-    for i, field in enumerate(spec):
-        kind, what = field.split(":")
-        if kind == "T":
-            _text(parts, i + 1)
-            break
-        _check_field(kind, parts[i + 1],
-                     "'%s' record: field %d (%s)" % (name, i + 2, what),
-                     counts)
-
-
-def _check_field(kind, raw, where, counts):
-    """_diagnose() for one field of kind `kind` (see _RECORDS)."""
-    if kind.startswith("="):
-        return
-    if kind == "W":
-        if not raw:
-            raise BadRecord("%s is empty" % where)
-        return
-    if kind == "C":
-        if raw not in CLASS_INDEX:
-            raise BadRecord("%s: unknown class %s (expected raw, pymalloc "
-                            "or python-large)" % (where, show_field(raw)))
-        return
-    if kind == "D":
-        if raw.decode("utf-8", "replace") not in SNAPSHOT_KINDS:
-            raise BadRecord("%s: unknown snapshot kind %s (expected %s)"
-                            % (where, show_field(raw),
-                               ", ".join(SNAPSHOT_KINDS)))
-        return
-    if kind == "X":
-        if not (raw[:2] == b"0x" and len(raw) > 2 and _is_hex(raw[2:])):
-            raise BadRecord("%s: expected a 0x-prefixed hex number, got %s"
-                            % (where, show_field(raw)))
-        return
-    if kind.endswith("-") and raw == b"-1":
-        return
-    if not raw.isdigit():
-        raise BadRecord("%s: expected a non-negative integer%s, got %s"
-                        % (where, " or -1" if kind.endswith("-") else "",
-                           show_field(raw)))
-    table = kind[0]
-    if table in counts and int(raw) >= counts[table]:
-        noun = {"S": "string", "F": "frame", "K": "stack"}[table]
-        raise BadRecord("%s: %s id %d is not defined (%d defined so far)"
-                        % (where, noun, int(raw), counts[table]))
-
-
-def _is_hex(raw):
-    return raw.strip(b"0123456789abcdefABCDEF") == b""
-
 
 def _prime_malloc():
     """Make glibc's malloc serve the chunks from its heap.
@@ -315,6 +182,8 @@ class _Reader:
         self.counts = [0, 0, 0, 0]  # strings, frames, stacks, samples
         self.last_time = 0
         self.trailer = None     # line of the end-of-file record
+        self.rules = None       # SnapshotRules of the snapshot being read
+        self.totals_rules = TotalsRules()
         self.lineno = 1
         _prime_malloc()
         pending = []            # pieces of an incomplete line
@@ -370,11 +239,22 @@ class _Reader:
                         self._lines(data[pos:stop - 1].split(b"\n"))
                     pos = stop
                     continue
-            # Up to the next `b` record (that line included if it is the
-            # first: _SITE_RUN did not take it).
+            if (self.snap_state == 7 and self.snap is not None
+                    and data.startswith(b"born ", pos)):
+                stop = _BORN_RUN.match(data, pos).end()
+                if stop > pos:
+                    if not self._born_run(data, pos, stop):
+                        self._lines(data[pos:stop - 1].split(b"\n"))
+                    pos = stop
+                    continue
+            # Up to the next `b` or `born` record (that line included if it
+            # is the first: the run did not take it).
             stop = data.find(b"\nb ", pos) + 1
             if stop <= 0:
                 stop = end
+            born = data.find(b"\nborn ", pos, stop) + 1
+            if born > 0:
+                stop = born
             self._lines(data[pos:stop - 1].split(b"\n"))
             pos = stop
 
@@ -387,15 +267,48 @@ class _Reader:
         kids = list(map(int, fields[1::5]))
         if max(kids) >= self.counts[2]:
             return False
+        classes = list(map(CLASS_INDEX.__getitem__, fields[2::5]))
+        nbytes = list(map(int, fields[3::5]))
+        nblocks = list(map(int, fields[4::5]))
+        self._run_rules(self.rules.sites, kids, classes, nbytes, nblocks)
         self.n_sites += len(kids)
         self.lineno += len(kids)
         sites = self.sites
         if sites is not None:
             sites.kids.extend(kids)
-            sites.classes.extend(map(CLASS_INDEX.__getitem__, fields[2::5]))
-            sites.bytes.extend(map(int, fields[3::5]))
-            sites.blocks.extend(map(int, fields[4::5]))
+            sites.classes.extend(classes)
+            sites.bytes.extend(nbytes)
+            sites.blocks.extend(nblocks)
         return True
+
+    def _born_run(self, data, pos, stop):
+        """Take the `born` records data[pos:stop], which _BORN_RUN matched,
+        as _site_run() does."""
+        fields = data[pos:stop].replace(b"\n", b" ").split(b" ")
+        kids = list(map(int, fields[1::6]))
+        if max(kids) >= self.counts[2]:
+            return False
+        classes = list(map(CLASS_INDEX.__getitem__, fields[2::6]))
+        epochs = list(map(int, fields[3::6]))
+        nbytes = list(map(int, fields[4::6]))
+        nblocks = list(map(int, fields[5::6]))
+        self._run_rules(self.rules.born_run, kids, classes, epochs, nbytes,
+                        nblocks)
+        self.lineno += len(kids)
+        born = self.snap.born
+        if born is not None:
+            born.extend(map(list, zip(kids, classes, epochs, nbytes,
+                                      nblocks)))
+        return True
+
+    def _run_rules(self, check, *columns):
+        """check(*columns) for a run of records that starts at the line
+        after self.lineno; InputError at the record that breaks a rule."""
+        try:
+            check(*columns)
+        except RuleBroken as exc:
+            raise InputError(self.path, self.lineno + 1 + exc.index,
+                             str(exc))
 
     def _lines(self, lines):
         """Parse complete lines; raise InputError on the first bad one.
@@ -461,11 +374,13 @@ class _Reader:
                     else:
                         self._bad_site(parts, snap, snap_state, n_stacks)
                     n_sites += 1
+                    nbytes, nblocks = int(parts[3]), int(parts[4])
+                    self.rules.sites([kid], [cls], [nbytes], [nblocks])
                     if sites is not None:
                         sites.kids.append(kid)
                         sites.classes.append(cls)
-                        sites.bytes.append(int(parts[3]))
-                        sites.blocks.append(int(parts[4]))
+                        sites.bytes.append(nbytes)
+                        sites.blocks.append(nblocks)
                     continue
 
                 if tag == b"y":
@@ -486,10 +401,12 @@ class _Reader:
                     sid = int(sid)
                     if kid >= n_stacks or sid >= n_strings:
                         _diagnose(parts, {"K": n_stacks, "S": n_strings})
+                    nbytes, nblocks = int(parts[4]), int(parts[5])
+                    self.rules.typed(kid, cls, sid, nbytes, nblocks)
                     if snap.typed is not None:
                         snap.typed.append([kid, cls, strings[sid]
                                            if sid >= 0 else None,
-                                           int(parts[4]), int(parts[5])])
+                                           nbytes, nblocks])
                     continue
 
                 if tag == b"m":
@@ -508,11 +425,14 @@ class _Reader:
                     kid = int(kid)
                     if kid >= n_stacks:
                         _diagnose(parts, {"K": n_stacks})
+                    birth, nbytes, nblocks = (int(parts[3]), int(parts[4]),
+                                              int(parts[5]))
+                    self.rules.marked(kid, cls, birth, nbytes, nblocks)
                     if sites is not None:
                         if snap.births is None:
                             snap.births = []
-                        snap.births.append([kid, cls, int(parts[3]),
-                                            int(parts[4]), int(parts[5])])
+                        snap.births.append([kid, cls, birth, nbytes,
+                                            nblocks])
                     continue
 
                 lineno -= 1
@@ -565,9 +485,11 @@ class _Reader:
                     if kid >= n_stacks or epoch >= snap.n_epochs:
                         raise BadRecord("'born' record: stack %d or epoch %d "
                                         "out of range" % (kid, epoch))
+                    row = [kid, CLASS_INDEX[parts[2]], epoch, int(parts[4]),
+                           int(parts[5])]
+                    self.rules.born_run(*([v] for v in row))
                     if keep:
-                        snap.born.append([kid, CLASS_INDEX[parts[2]], epoch,
-                                          int(parts[4]), int(parts[5])])
+                        snap.born.append(row)
                     continue
                 if tag == b"arenas":
                     if snap is None or not 4 <= snap_state <= 8:
@@ -580,7 +502,9 @@ class _Reader:
                         raise BadRecord("'arenas' record: band %s, expected "
                                         "%d" % (show_field(parts[1]),
                                                 len(snap.arena_bands)))
-                    snap.arena_bands.append((int(parts[2]), int(parts[3])))
+                    band = (int(parts[2]), int(parts[3]))
+                    check_u64(band, "'arenas' record")
+                    snap.arena_bands.append(band)
                     continue
                 if tag == b"pinned":
                     if (snap is None or snap_state not in (8, 9)
@@ -594,9 +518,11 @@ class _Reader:
                     if kid >= n_stacks or band >= 10:
                         raise BadRecord("'pinned' record: stack %d or band %d "
                                         "out of range" % (kid, band))
+                    row = [kid, band, int(parts[3]), int(parts[4]),
+                           int(parts[5])]
+                    self.rules.pinned(*row)
                     if keep:
-                        snap.pinned.append([kid, band, int(parts[3]),
-                                            int(parts[4]), int(parts[5])])
+                        snap.pinned.append(row)
                     continue
                 lineno -= 1
                 break
@@ -648,9 +574,16 @@ class _Reader:
                         raise BadRecord("'snapshot' record: time %d differs "
                                         "from the time of sample %d (%d)"
                                         % (time, n, s_time[n]))
+                    if prof.snapshots and n <= prof.snapshots[-1].n:
+                        raise BadRecord("'snapshot' record: sample %d after "
+                                        "the snapshot of sample %d "
+                                        "(snapshots come in the order of "
+                                        "their samples, one per sample)"
+                                        % (n, prof.snapshots[-1].n))
                     snap = Snapshot(n, time, kind, label, lineno,
                                     len(prof.snapshots))
                     prof.snapshots.append(snap)
+                    self.rules = SnapshotRules(snap)
                     snap_state = 0
                     sites = None
                     if want_sites(kind, n, label):
@@ -669,7 +602,9 @@ class _Reader:
                                         "python-large)"
                                         % (show_field(parts[1]),
                                            show_field(expected)))
-                    snap.classes.append((int(parts[2]), int(parts[3])))
+                    values = (int(parts[2]), int(parts[3]))
+                    check_u64(values, "'c' record")
+                    snap.classes.append(values)
                     snap_state += 1
                     continue
 
@@ -677,7 +612,9 @@ class _Reader:
                     if snap is None or snap_state != 3:
                         self._misplaced(tag, state, snap)
                     _diagnose(parts, {})
-                    snap.arena = Arena(*[int(p) for p in parts[1:]])
+                    values = [int(p) for p in parts[1:]]
+                    check_u64(values, "'a' record")
+                    snap.arena = Arena(*values)
                     snap_state = 4
                     continue
 
@@ -686,6 +623,8 @@ class _Reader:
                         self._misplaced(tag, state, snap)
                     _diagnose(parts, {})
                     snap.n_sites = n_sites
+                    self.rules.finish(n_sites)
+                    self.rules = None
                     if self.on_snapshot is not None:
                         self._hand_over(snap)
                     snap = sites = None
@@ -826,6 +765,10 @@ class _Reader:
                                     "previous sample's (%d)"
                                     % (values[1], last_time))
                 last_time = values[1]
+                if values[2] != values[4] + values[5] + values[6]:
+                    raise BadRecord("'t' record: heap_B %d is not the sum "
+                                    "of its classes (%d)"
+                                    % (values[2], sum(values[4:7])))
                 try:
                     for col, value in zip(s_cols, values[1:]):
                         col.append(value)
@@ -880,6 +823,7 @@ class _Reader:
                     _diagnose(parts, {"K": n_stacks})
                 nbytes = int(parts[3])
                 nblocks = int(parts[4])
+                self.totals_rules.record("tot", kid, cls, nbytes, nblocks)
                 acc = totals[cls]
                 acc[0] += nbytes
                 acc[1] += nblocks
@@ -919,8 +863,10 @@ class _Reader:
                 self._misplaced(tag, self.state, snap)
             self.state = _TOTALS
             _diagnose(parts, {"K": self.counts[2]})
-            self.profile.gone.append((int(parts[1]), CLASS_INDEX[parts[2]],
-                                      int(parts[3]), int(parts[4])))
+            row = (int(parts[1]), CLASS_INDEX[parts[2]], int(parts[3]),
+                   int(parts[4]))
+            self.totals_rules.record("gone", *row)
+            self.profile.gone.append(row)
             return start + 1
         if tag == b"end-of-file":
             _diagnose(parts, {})

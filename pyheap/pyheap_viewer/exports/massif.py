@@ -24,24 +24,14 @@ class MassifExport(Report):
     user_view = False
 
     def render(self, inputs, options, out):
+        # The reader refuses a file whose snapshots are not in the order
+        # of their samples, one per sample: each is written as it comes.
         first = inputs.stream()
-        by_n = {}
-        for snap in first.snapshots:
-            by_n.setdefault(snap.n, snap.index)
-        ns = [snap.n for snap in first.snapshots]
-        if ns != sorted(ns):
-            # Not in the order of the samples (the format says they are):
-            # the whole profile at once.
-            view = inputs.read(sites=every_snapshot)
-            out.write(export_massif(view.profile, options.threshold))
-            return 0
         peak = first.peak_snapshot
         stream_view = inputs.stream_view()
         done = [0]              # the samples written so far
 
         def take(profile, snap):
-            if by_n[snap.n] != snap.index:
-                return
             stream_view.apply(profile, snap)
             lines = []
             for i in range(done[0], snap.n):

@@ -1,0 +1,155 @@
+"""pyheap_viewer.records: the fields of each record of the file format, free text, and what exactly is wrong with a malformed record."""
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The reader (reader.py) checks the frequent records inline, in bulk; when
+# one fails, diagnose() re-reads it field by field against _RECORDS to say
+# which field is wrong and why.  text_field() reads the escaped free text
+# that ends a record.
+
+from .errors import BadRecord
+from .formatting import escape
+from .model import CLASS_INDEX, SNAPSHOT_KINDS
+
+# Field lists of each record, for diagnose().  Field kinds:
+#   N  non-negative integer          S/F/K  string/frame/stack id, defined
+#   S-/K-  the same, or -1           X  0x-prefixed hex number
+#   C  class name    D  snapshot kind    W  a word    T  free text
+#   =  a fixed word (given after the colon)
+_RECORDS = {
+    b"meta": ("W:key", "T:text"),
+    b"s": ("N:sid", "T:text"),
+    b"f py": ("N:fid", "=py:kind", "S:file_sid", "N:line", "S:func_sid"),
+    b"f c": ("N:fid", "=c:kind", "X:ip", "S-:func_sid", "S-:file_sid",
+             "N:line", "S-:obj_sid"),
+    b"k": ("N:kid", "K-:parent_kid", "F:fid"),
+    b"t": ("N:n", "N:time", "N:heap_B", "N:heap_blocks", "N:raw_B",
+           "N:pymalloc_B", "N:pylarge_B", "N:arena_B", "N:arena_count"),
+    b"snapshot": ("N:n", "N:time", "D:kind", "T:label"),
+    b"c": ("C:class_name", "N:bytes", "N:blocks"),
+    b"a": ("N:arena_count", "N:arena_B", "N:pymalloc_B", "N:pymalloc_slot_B",
+           "N:other_arena_alloc_B"),
+    b"b": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
+    b"y": ("K-:kid", "C:class_name", "S-:type_sid", "N:bytes", "N:blocks"),
+    b"m": ("K-:kid", "C:class_name", "N:birth_iter", "N:bytes", "N:blocks"),
+    b"tot": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
+    b"epochs": ("N:width", "N:count"),
+    b"born": ("K-:kid", "C:class_name", "N:epoch", "N:bytes", "N:blocks"),
+    b"arenas": ("N:band", "N:arena_count", "N:slot_B"),
+    b"pinned": ("K-:kid", "N:band", "N:arena_count", "N:bytes", "N:blocks"),
+    b"gone": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
+    b"end-snapshot": (),
+    b"end-of-file": ("N:n_lines",),
+}
+
+_ESCAPES = {b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
+
+
+def show_field(raw, limit=40):
+    """A bytes field shown in an error message: quoted, one line."""
+    text = raw.decode("utf-8", "backslashreplace")
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return "'%s'" % escape(text).replace("'", "\\'")
+
+
+def text_field(parts, start):
+    """The free-text field that starts at parts[start] (may be empty)."""
+    raw = b" ".join(parts[start:])
+    if b"\\" in raw:
+        out = []
+        pos = 0
+        while True:
+            j = raw.find(b"\\", pos)
+            if j < 0:
+                out.append(raw[pos:])
+                break
+            out.append(raw[pos:j])
+            rep = _ESCAPES.get(raw[j + 1:j + 2])
+            if rep is None:
+                raise BadRecord("bad escape %s in text (only \\\\, \\n, \\r "
+                                "and \\t exist)" % show_field(raw[j:j + 2]))
+            out.append(rep)
+            pos = j + 2
+        raw = b"".join(out)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRecord("text is not valid UTF-8 (byte 0x%02x at offset %d)"
+                        % (raw[exc.start], exc.start))
+
+
+def diagnose(parts, counts):
+    """Say what is wrong with a record; raise BadRecord.
+
+    `counts` maps 'S', 'F', 'K' to the number of ids defined so far.
+    Returns normally only if the record is well-formed.
+    """
+    tag = parts[0]
+    if tag == b"f" and len(parts) > 2 and parts[2] in (b"py", b"c"):
+        spec = _RECORDS[b"f " + parts[2]]
+    elif tag == b"f":
+        if len(parts) < 3:
+            raise BadRecord("'f' record: expected 6 fields (py frame) or 8 "
+                            "(native frame), got %d" % len(parts))
+        raise BadRecord("'f' record: frame kind must be 'py' or 'c', got %s"
+                        % show_field(parts[2]))
+    else:
+        spec = _RECORDS[tag]
+    name = tag.decode()
+    has_text = bool(spec) and spec[-1].startswith("T:")
+    fixed = len(spec) - has_text
+    if has_text and len(parts) - 1 < fixed:
+        raise BadRecord("'%s' record: expected at least %d fields, got %d"
+                        % (name, fixed + 1, len(parts)))
+    if not has_text and len(parts) - 1 != fixed:
+        raise BadRecord("'%s' record: expected %d fields, got %d"
+                        % (name, fixed + 1, len(parts)))
+    for i, field in enumerate(spec):
+        kind, what = field.split(":")
+        if kind == "T":
+            text_field(parts, i + 1)
+            break
+        _check_field(kind, parts[i + 1],
+                     "'%s' record: field %d (%s)" % (name, i + 2, what),
+                     counts)
+
+
+def _check_field(kind, raw, where, counts):
+    """diagnose() for one field of kind `kind` (see _RECORDS)."""
+    if kind.startswith("="):
+        return
+    if kind == "W":
+        if not raw:
+            raise BadRecord("%s is empty" % where)
+        return
+    if kind == "C":
+        if raw not in CLASS_INDEX:
+            raise BadRecord("%s: unknown class %s (expected raw, pymalloc "
+                            "or python-large)" % (where, show_field(raw)))
+        return
+    if kind == "D":
+        if raw.decode("utf-8", "replace") not in SNAPSHOT_KINDS:
+            raise BadRecord("%s: unknown snapshot kind %s (expected %s)"
+                            % (where, show_field(raw),
+                               ", ".join(SNAPSHOT_KINDS)))
+        return
+    if kind == "X":
+        if not (raw[:2] == b"0x" and len(raw) > 2 and is_hex(raw[2:])):
+            raise BadRecord("%s: expected a 0x-prefixed hex number, got %s"
+                            % (where, show_field(raw)))
+        return
+    if kind.endswith("-") and raw == b"-1":
+        return
+    if not raw.isdigit():
+        raise BadRecord("%s: expected a non-negative integer%s, got %s"
+                        % (where, " or -1" if kind.endswith("-") else "",
+                           show_field(raw)))
+    table = kind[0]
+    if table in counts and int(raw) >= counts[table]:
+        noun = {"S": "string", "F": "frame", "K": "stack"}[table]
+        raise BadRecord("%s: %s id %d is not defined (%d defined so far)"
+                        % (where, noun, int(raw), counts[table]))
+
+
+def is_hex(raw):
+    return raw.strip(b"0123456789abcdefABCDEF") == b""
