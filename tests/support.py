@@ -507,15 +507,32 @@ def snapshot_classes(path, n):
     raise AssertionError("no snapshot %d in %s" % (n, path))
 
 
-def damaged_copies(good, n_cases, seed):
+# The records whose fields after the tag are all numbers (but a class
+# name), which damaged_copies() changes the digits of.
+NUMERIC_TAGS = (b"t", b"c", b"a", b"b", b"y", b"m", b"born", b"arenas",
+                b"pinned", b"tot", b"gone", b"epochs")
+DAMAGE_KINDS = 8
+
+
+def damaged_copies(good, n_cases, seed, kinds=range(DAMAGE_KINDS)):
     """(name, kind, data) for `n_cases` seeded damages of the file
-    contents `good`: bytes flipped to anything, a tricky byte, one bit
-    flipped, a truncation, lines dropped, repeated or swapped."""
+    contents `good`, of the `kinds` in turn: 0 bytes flipped to anything,
+    1 a tricky byte, 2 one bit flipped, 3 a truncation, 4 lines dropped,
+    repeated or swapped, 5 one digit of a number changed, 6 lines dropped,
+    repeated or swapped with the trailer recounted, 7 a number made too
+    big for 64 bits."""
     rnd = random.Random(seed)
     tricky = b" \n-0x_+\\9\t\x00\xff#"
     lines = good.split(b"\n")[:-1]
+    numeric = [i for i, line in enumerate(lines)
+               if line.split(b" ", 1)[0] in NUMERIC_TAGS]
+    kinds = list(kinds)
     for i in range(n_cases):
-        kind = i % 5
+        kind = kinds[i % len(kinds)]
+        if kind >= 5:
+            yield ("case %d (kind %d)" % (i, kind), kind,
+                   _semantic_damage(rnd, kind, lines, numeric))
+            continue
         data = bytearray(good)
         if kind == 0:           # flip 1 to 4 bytes to anything
             for _ in range(rnd.randint(1, 4)):
@@ -540,6 +557,131 @@ def damaged_copies(good, n_cases, seed):
                 copy[j], copy[k] = copy[k], copy[j]
             data = bytearray(b"\n".join(copy) + b"\n")
         yield "case %d (kind %d)" % (i, kind), kind, bytes(data)
+
+
+def _semantic_damage(rnd, kind, lines, numeric):
+    """A damage that keeps every record well-formed (damaged_copies())."""
+    copy = list(lines[:-1])         # without the trailer
+    if kind == 6:
+        j = rnd.randrange(1, len(copy))
+        how = rnd.randrange(3)
+        if how == 0:
+            del copy[j]
+        elif how == 1:
+            copy.insert(j, copy[j])
+        else:
+            k = rnd.randrange(1, len(copy))
+            copy[j], copy[k] = copy[k], copy[j]
+    else:
+        j = rnd.choice(numeric)
+        fields = copy[j].split(b" ")
+        spots = [f for f in range(1, len(fields)) if fields[f].isdigit()]
+        f = rnd.choice(spots)
+        if kind == 5:
+            digits = bytearray(fields[f])
+            d = rnd.randrange(len(digits))
+            digits[d] = rnd.choice([c for c in b"0123456789"
+                                    if c != digits[d]])
+            fields[f] = bytes(digits)
+        else:
+            fields[f] = str(rnd.choice((2 ** 64, 10 ** 30,
+                                        2 ** 64 + int(fields[f])))).encode()
+        copy[j] = b" ".join(fields)
+    copy.append(b"end-of-file %d" % len(copy))
+    return b"\n".join(copy) + b"\n"
+
+
+def format_violations(data):
+    """The rules of docs/file-format.md that span records which the file
+    contents `data` break, as a list of strings (empty: none).  An oracle
+    for the fuzz tests, written apart from the viewer's invariants.py;
+    `data` must be well-formed record by record (the viewer accepted it)."""
+    u64 = (1 << 64) - 1
+    cls_of = {b"raw": 0, b"pymalloc": 1, b"python-large": 2}
+    found = []
+    snap = None
+    last_n = None
+    last = {}
+
+    def in_order(tag, key, where):
+        if tag in last and key < last[tag]:
+            found.append("%s: '%s' out of order" % (where, tag))
+        last[tag] = key
+
+    for lineno, line in enumerate(data.split(b"\n")[:-1], 1):
+        f = line.split(b" ")
+        tag = f[0]
+        where = "line %d" % lineno
+        if tag in NUMERIC_TAGS or tag == b"snapshot":
+            for field in f[1:]:
+                if field.isdigit() and int(field) > u64:
+                    found.append("%s: %s over 64 bits" % (where, field))
+        if tag == b"t":
+            v = [int(x) for x in f[1:]]
+            if v[2] != v[4] + v[5] + v[6]:
+                found.append("%s: heap_B is not the classes' sum" % where)
+        elif tag == b"snapshot":
+            n = int(f[1])
+            if last_n is not None and n <= last_n:
+                found.append("%s: snapshot out of order" % where)
+            last_n = n
+            snap = {"kind": f[3], "c": [], "a": None, "b": [0, 0, 0],
+                    "bn": [0, 0, 0], "cn": [], "nb": 0, "y": [0, 0, 0], "ny": 0, "born": [0, 0, 0],
+                    "epochs": None, "bands": [], "line": lineno}
+            for t in (b"b", b"y", b"m", b"born", b"pinned"):
+                last.pop(t, None)
+        elif tag == b"c":
+            snap["c"].append(int(f[2]))
+            snap["cn"].append(int(f[3]))
+        elif tag == b"a":
+            snap["a"] = int(f[1])
+        elif tag == b"b":
+            c = cls_of[f[2]]
+            snap["b"][c] += int(f[3])
+            snap["bn"][c] += int(f[4])
+            snap["nb"] += 1
+            in_order(b"b", (-int(f[3]), int(f[1]), c), where)
+        elif tag == b"y":
+            c = cls_of[f[2]]
+            if c == 0:
+                found.append("%s: a raw 'y' record" % where)
+            snap["y"][c] += int(f[4])
+            snap["ny"] += 1
+            in_order(b"y", (-int(f[4]), int(f[1]), c, int(f[3])), where)
+        elif tag == b"m":
+            in_order(b"m", (int(f[3]), -int(f[4]), int(f[1]),
+                            cls_of[f[2]]), where)
+        elif tag == b"epochs":
+            snap["epochs"] = int(f[2])
+        elif tag == b"born":
+            c = cls_of[f[2]]
+            if int(f[3]) >= snap["epochs"]:
+                found.append("%s: epoch out of range" % where)
+            snap["born"][c] += int(f[4])
+            in_order(b"born", (int(f[3]), -int(f[4]), int(f[1]), c), where)
+        elif tag == b"arenas":
+            snap["bands"].append(int(f[2]))
+        elif tag == b"pinned":
+            in_order(b"pinned", (int(f[2]), -int(f[3]), -int(f[4]),
+                                 int(f[1])), where)
+        elif tag in (b"tot", b"gone"):
+            in_order(tag, (-int(f[3]), int(f[1]), cls_of[f[2]]), where)
+        elif tag == b"end-snapshot":
+            s = snap
+            at = "snapshot of line %d" % s["line"]
+            thinned = s["kind"] == b"mark" and s["nb"] == 0
+            if s["kind"] != b"region" and not thinned and (
+                    s["b"] != s["c"] or s["bn"] != s["cn"]):
+                found.append("%s: 'b' sums differ from 'c'" % at)
+            if s["ny"] and s["y"][1:] != s["b"][1:]:
+                found.append("%s: 'y' sums differ from 'b'" % at)
+            if s["epochs"] is not None and s["born"] != s["c"]:
+                found.append("%s: 'born' sums differ from 'c'" % at)
+            if s["bands"] and (len(s["bands"]) != 10
+                               or sum(s["bands"]) != s["a"]):
+                found.append("%s: 'arenas' counts differ from 'a'" % at)
+            snap = None
+    return found
 
 
 def typed_region_file(tmp, extra_exit=b""):
@@ -780,6 +922,58 @@ def build_profile(path, iters=12, marks=True, bounded=True, thin=(),
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
+
+
+CLASS_ORDER = {"raw": 0, "pymalloc": 1, "python-large": 2}
+
+
+def consistent_sums(lines):
+    """The lines of a generated file (no trailer) whose `b` records a test
+    edited, made valid again: each snapshot's `b` records sorted as the
+    format says, its `c` lines their sums (not in region or thinned mark
+    snapshots) and its `y` records those of the `b` record of the same
+    stack and class (the generated files make one type per stack)."""
+    out = []
+    snap = None
+    for line in lines:
+        if line.startswith("snapshot "):
+            snap = {"head": line, "c": [], "a": [], "b": [], "y": [],
+                    "rest": []}
+            continue
+        if snap is None:
+            out.append(line)
+            continue
+        if line == "end-snapshot":
+            out.extend(_consistent_snapshot(snap))
+            out.append(line)
+            snap = None
+            continue
+        tag = line.split(" ", 1)[0]
+        snap[tag if tag in ("c", "a", "b", "y") else "rest"].append(line)
+    return out
+
+
+def _consistent_snapshot(snap):
+    b = [line.split() for line in snap["b"]]
+    b.sort(key=lambda f: (-int(f[3]), int(f[1]), CLASS_ORDER[f[2]]))
+    kind = snap["head"].split()[3]
+    c = [line.split() for line in snap["c"]]
+    if kind != "region" and not (kind == "mark" and not b):
+        for f in c:
+            f[2] = str(sum(int(r[3]) for r in b if r[2] == f[1]))
+            f[3] = str(sum(int(r[4]) for r in b if r[2] == f[1]))
+    by_site = {(r[1], r[2]): r for r in b}
+    y = []
+    for line in snap["y"]:
+        f = line.split()
+        r = by_site.get((f[1], f[2]))
+        if r is not None:
+            y.append(f[:4] + r[3:5])
+    y.sort(key=lambda f: (-int(f[4]), int(f[1]), CLASS_ORDER[f[2]],
+                          int(f[3])))
+    return ([snap["head"]] + [" ".join(f) for f in c] + snap["a"]
+            + [" ".join(f) for f in b] + [" ".join(f) for f in y]
+            + snap["rest"])
 
 
 class GeneratedTestCase(unittest.TestCase):

@@ -356,7 +356,7 @@ class UserFrameTest(ViewerTestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
 
-    def write(self, exec_sites=("b 4 pymalloc 32 1", "b 5 pymalloc 64 1")):
+    def write(self, exec_sites=("b 5 pymalloc 64 1", "b 4 pymalloc 32 1")):
         lines = (USER_MIX_LINES % "\n".join(exec_sites)).splitlines()
         path = os.path.join(self.tmp.name, "mix.out")
         with open(path, "w", encoding="utf-8") as f:
@@ -407,22 +407,30 @@ class UserFrameTest(ViewerTestCase):
         # "<string>" run at the top is the user's (python3 -c); cut from
         # its callers by --depth, it may be anyone's: no user frame.  The
         # answer does not depend on which stack is looked at first.
+        # The file's order is by bytes: the two sizes swapped put either
+        # stack first.
         string = ("<string>:1", "<module>")
         encoder = ("/usr/lib/python3.11/json/encoder.py:258",
                    "JSONEncoder.iterencode")
-        for order in (("b 4 pymalloc 32 1", "b 5 pymalloc 64 1"),
-                      ("b 5 pymalloc 64 1", "b 4 pymalloc 32 1")):
-            path = self.write(order)
-            with self.subTest(order=order):
-                self.assertEqual(self.json("--at=exec", path), [
-                    json_row(*encoder, 64, 1, pymalloc=64, user=string),
-                    json_row(*string, 32, 1, pymalloc=32, user=OWN)])
-                self.assertEqual(self.json("--at=exec", "--depth=2", path), [
-                    json_row(*encoder, 64, 1, pymalloc=64, user=None),
-                    json_row(*string, 32, 1, pymalloc=32, user=OWN)])
-                self.assertEqual(self.json("--at=exec", "--depth=1", path), [
-                    json_row(*encoder, 64, 1, pymalloc=64, user=None),
-                    json_row(*string, 32, 1, pymalloc=32, user=None)])
+        for string_B, encoder_B in ((32, 64), (64, 32)):
+            sites = sorted([(string_B, "b 4 pymalloc %d 1" % string_B),
+                            (encoder_B, "b 5 pymalloc %d 1" % encoder_B)],
+                           reverse=True)
+            path = self.write([line for _, line in sites])
+
+            def rows(string_user, encoder_user):
+                found = [json_row(*encoder, encoder_B, 1, pymalloc=encoder_B,
+                                  user=encoder_user),
+                         json_row(*string, string_B, 1, pymalloc=string_B,
+                                  user=string_user)]
+                return sorted(found, key=lambda r: -r["bytes"])
+            with self.subTest(string_B=string_B):
+                self.assertEqual(self.json("--at=exec", path),
+                                 rows(OWN, string))
+                self.assertEqual(self.json("--at=exec", "--depth=2", path),
+                                 rows(OWN, None))
+                self.assertEqual(self.json("--at=exec", "--depth=1", path),
+                                 rows(None, None))
 
 
 class TextReportTest(ViewerTestCase):
@@ -1019,6 +1027,9 @@ class FuzzTest(unittest.TestCase):
                         statuses[status] += 1
                         if status == 0:
                             self.assertEqual(err, b"")
+                            # Accepted: it keeps every rule of the format.
+                            self.assertEqual(
+                                support.format_violations(data), [])
                             if fmt == "json":
                                 json.loads(out.decode("utf-8"))
                         else:
@@ -1030,9 +1041,8 @@ class FuzzTest(unittest.TestCase):
                         if kind == 3 and len(data) < len(self.good):
                             # Every truncation is caught.
                             self.assertEqual(status, 1, err)
-        # The damage is real: most cases fail, some survive.
+        # The damage is real: most cases fail.
         self.assertGreater(statuses[1], 300)
-        self.assertGreater(statuses[0], 10)
 
     def test_damaged_files_as_a_program(self):
         # A sample of the same cases through a real process: no traceback.

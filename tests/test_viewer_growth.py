@@ -107,6 +107,7 @@ class GrowthTest(GeneratedTestCase):
             if in_peak and line.startswith("b 2 pymalloc "):
                 line = "b 2 pymalloc 50000000 1"
             out.append(line)
+        out = support.consistent_sums(out)
         out.append("end-of-file %d" % len(out))
         with open(path, "w") as f:
             f.write("\n".join(out) + "\n")
@@ -135,6 +136,7 @@ class GrowthTest(GeneratedTestCase):
                     f = line.split()
                     f[3] = str(int(f[3]) + delta)
                     lines[i] = " ".join(f)
+            lines = support.consistent_sums(lines)
             lines.append("end-of-file %d" % len(lines))
             with open(path, "w") as f:
                 f.write("\n".join(lines) + "\n")
@@ -172,6 +174,7 @@ class GrowthTest(GeneratedTestCase):
                     f[3] = str(values[min(n - first_with, len(values) - 1)])
                     line = " ".join(f)
                 out.append(line)
+            out = support.consistent_sums(out)
             out.append("end-of-file %d" % len(out))
             with open(path, "w") as f:
                 f.write("\n".join(out) + "\n")

@@ -15,6 +15,12 @@
 #   realapp.py                       -> realapp.out
 #   diffapp-old.py, run as diffapp.py -> diffapp-old.out
 #   diffapp-new.py, run as diffapp.py -> diffapp-new.out
+#   format2app.py                    -> format2.out (format 2's records:
+#                                       marks, a region, sparse arenas; with
+#                                       --depth=4 --max-mark-snapshots=2
+#                                       --mark-window=2 to keep it small)
+#
+# ONLY=FILE.out runs only the run that writes FILE.out.
 #
 # Each run happens in a fresh directory, $RUN below, always the same path,
 # holding only the program's files and a copy of pyheap/pyheap.py in
@@ -59,6 +65,9 @@ run() {
     output=$1
     script=$2
     shift 2
+    if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$output" ]; then
+        return 0
+    fi
     rm -rf "$RUN"
     mkdir -p "$RUN/vendor/site-packages"
     cp "$module" "$RUN/vendor/site-packages/pyheap.py"
@@ -69,7 +78,7 @@ run() {
     done
     (cd "$RUN" && env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 \
         PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \
-        "$launcher" -q --time-unit=B --detailed-freq=1000 \
+        "$launcher" -q --time-unit=B --detailed-freq=1000 ${EXTRA_OPTIONS:-} \
         --pyheap-out-file=pyheap.out "$python" -S "$script")
     sed -e "s|^\\(s [0-9]* \\)$RUN/|\\1|" "$RUN/pyheap.out" \
         > "$here/$output.tmp"
@@ -94,4 +103,6 @@ run realapp.out realapp.py realapp.py=realapp.py \
     vendor/site-packages/fancylib/core.py=vendor/site-packages/fancylib/core.py
 run diffapp-old.out diffapp.py diffapp.py=diffapp-old.py
 run diffapp-new.out diffapp.py diffapp.py=diffapp-new.py
+EXTRA_OPTIONS="--depth=4 --max-mark-snapshots=2 --mark-window=2" \
+    run format2.out format2app.py format2app.py=format2app.py
 rm -rf "$RUN"
