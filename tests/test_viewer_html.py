@@ -293,12 +293,15 @@ class FoldTest(unittest.TestCase):
         def rec(b):
             return [b, 1, b, 0, 0, 1, 0, 0]
         own = {2: rec(50), 3: rec(3), 4: rec(2), 5: rec(1), 1: rec(10)}
-        folded = pagedata.fold_stacks(parents, own, 5)
+        kept = pagedata.big_stacks(parents, own, 5)
+        self.assertEqual(kept, {0, 1, 2})
+        folded = pagedata.fold_stacks(parents, own, kept)
         self.assertEqual(sorted((k, v[0][0], sorted(v[1]))
                                 for k, v in folded.items()),
                          [(-1, 1, [5]), (0, 2, [4]), (1, 3, [3])])
-        self.assertEqual(pagedata.fold_stacks(parents, own, 0), {})
-        everything = pagedata.fold_stacks(parents, own, 1000)
+        self.assertEqual(pagedata.fold_stacks(parents, own, None), {})
+        everything = pagedata.fold_stacks(
+            parents, own, pagedata.big_stacks(parents, own, 1000))
         self.assertEqual(sorted(everything), [-1])
         self.assertEqual(everything[-1][0][0], 66)
 

@@ -146,7 +146,7 @@ def parse_args(argv):
     parser.add_argument("--filter", type=_glob, action="append",
                         default=[])
     parser.add_argument("--top", type=_int_range(0), default=None)
-    parser.add_argument("--threshold", type=_percent, default=1.0)
+    parser.add_argument("--threshold", type=_percent, default=None)
     parser.add_argument("--x", type=_int_range(4, 1000), default=72)
     parser.add_argument("--y", type=_int_range(4, 1000), default=20)
     parser.add_argument("--samples", type=_int_range(0), default=100)
@@ -202,13 +202,16 @@ def _check_options(parser, options):
         options.by = options.by[len("user-"):]
     if options.innermost and options.user_code:
         parser.error("--user-code and --innermost do not go together")
+    if options.html is None and options.threshold is None:
+        options.threshold = 1.0
     if options.html is not None:
         # The page holds every view: it goes with --diff (its compare
         # view) and with the options that shape what it reads.
         for name, on in (("--format", options.format is not None),
                          ("-o", options.output is not None),
                          ("--by", options.by is not None),
-                         ("--top", options.top is not None)):
+                         ("--top", options.top is not None),
+                         ("--threshold", options.threshold is not None)):
             if on:
                 parser.error("%s does not go with --html (the page has "
                              "every table)" % name)

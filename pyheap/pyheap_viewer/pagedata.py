@@ -36,7 +36,7 @@ from .errors import InputError
 from .grouping import group_sites
 from .growth import GROWTH_KINDS, growth_trends
 from .leaks import leak_table
-from .model import CLASSES, TIME_UNITS, describe
+from .model import CLASSES, TIME_UNITS, describe, describe_end
 from .naming import STDLIB, frame_name
 from .pinning import pinning
 
@@ -44,7 +44,7 @@ from .pinning import pinning
 PAGE_FORMAT = 1
 
 MAX_SAMPLES = 1500           # points of a timeline
-TABLE_ROWS = 100             # rows of each table of a snapshot
+TABLE_ROWS = 200             # rows of each table of a snapshot
 VERDICT_ROWS = 10            # growing lines shown
 LEAK_ROWS = 10               # --leaks rows shown
 DEFAULT_SNAPSHOTS = 40       # snapshots with sites (--html-snapshots)
@@ -86,17 +86,22 @@ class PageTables:
             self.strings.append(text)
         return found
 
+    @staticmethod
+    def frame_key(frame):
+        """What a frame is, whatever file it comes from."""
+        kind, path, line, function, ip, obj = frame
+        if kind == "py":
+            return (0, path, line, function)
+        if function is not None:
+            return (1, path, line, function, obj)
+        return (1, obj, ip)
+
     def frame(self, frame, view):
         """The page's id of a model.Frame of `view`'s profile."""
         if frame is None:
             return -1
         kind, path, line, function, ip, obj = frame
-        if kind == "py":
-            key = (0, path, line, function)
-        elif function is not None:
-            key = (1, path, line, function, obj)
-        else:
-            key = (1, obj, ip)
+        key = self.frame_key(frame)
         found = self._frame_ids.get(key)
         if found is not None:
             return found
@@ -166,6 +171,35 @@ class PageTables:
             return parent
         return sid_of
 
+    def stack_lookup(self, view):
+        """A function kid -> the page's stack id of that stack of `view`'s
+        profile if the page holds it, else -1; it adds nothing to the
+        page (stack_ids() does)."""
+        prof = view.profile
+        parents = prof.stack_parent
+        fids = prof.stack_frame
+        frames = prof.frames
+        frame_ids = self._frame_ids
+        stack_ids = self._stack_ids
+        frame_key = self.frame_key
+        memo = {}
+
+        def lookup(kid):
+            if kid < 0:
+                return -1
+            found = memo.get(kid)
+            if found is not None:
+                return found
+            parent = lookup(parents[kid]) if parents[kid] >= 0 else -1
+            sid = -1
+            if parent >= 0 or parents[kid] < 0:
+                fid = frame_ids.get(frame_key(frames[fids[kid]]))
+                if fid is not None:
+                    sid = stack_ids.get((parent, fid), -1)
+            memo[kid] = sid
+            return sid
+        return lookup
+
     def to_json(self):
         return {"strings": self.strings, "frames": self.frames,
                 "stacks": {"parent": self.stack_parent,
@@ -195,17 +229,11 @@ def frame_category(frame, view):
 # Folding a snapshot's stacks                                               #
 # ------------------------------------------------------------------------- #
 
-def fold_stacks(parents, own, threshold):
-    """Fold the sites of a snapshot summed by stack (`own`, {kid: rec} as
-    SiteTable.by_stack() gives) below `threshold` bytes.
-
-    A stack is kept if it and the stacks under it (its callees') hold at
-    least `threshold`; the bytes of a stack that is not kept go to its
-    nearest kept caller (-1: none, the root).  Returns {kid: (rec, kids
-    folded here)} of the folded bytes; the kept stacks' own records are
-    `own`'s minus the folded ones."""
-    if threshold <= 0:
-        return {}
+def big_stacks(parents, own, threshold):
+    """The stacks of a snapshot's sites summed by stack (`own`, {kid: rec}
+    as SiteTable.by_stack() gives) that, with the stacks under them (their
+    callees'), hold at least `threshold` bytes: a set of kids, closed
+    under callers."""
     subtree = {}
     for kid, rec in own.items():
         nbytes = rec[0]
@@ -213,12 +241,27 @@ def fold_stacks(parents, own, threshold):
         while k >= 0:
             subtree[k] = subtree.get(k, 0) + nbytes
             k = parents[k]
+    return set(k for k, total in subtree.items() if total >= threshold)
+
+
+def fold_stacks(parents, own, kept):
+    """Fold the sites `own` (as big_stacks() takes them) into the stacks
+    `kept` (a container of kids closed under callers, or None: keep all).
+
+    The bytes of a stack that is not kept go to its nearest kept caller
+    (-1: none, the root).  Returns {kid: (rec, kids folded here)} of the
+    folded bytes; the kept stacks' own records are `own`'s minus the
+    folded ones.  The page folds every snapshot into one kept set -- the
+    big stacks of any of them -- so that two snapshots compared fold the
+    same stacks the same way."""
+    if kept is None:
+        return {}
     folded = {}
     for kid, rec in own.items():
-        if kid < 0 or subtree[kid] >= threshold:
+        if kid < 0 or kid in kept:
             continue
         k = parents[kid]
-        while k >= 0 and subtree[k] < threshold:
+        while k >= 0 and k not in kept:
             k = parents[k]
         acc = folded.get(k)
         if acc is None:
@@ -227,6 +270,24 @@ def fold_stacks(parents, own, threshold):
             acc[0][i] += rec[i]
         acc[1].append(kid)
     return folded
+
+
+class _KeptKids:
+    """`kid in kept` for the kids whose page stack id (`lookup`, which
+    gives -1 for a stack the page does not hold) is in `sids`."""
+
+    __slots__ = ("sid_of", "sids", "memo")
+
+    def __init__(self, sid_of, sids):
+        self.sid_of = sid_of
+        self.sids = sids
+        self.memo = {}
+
+    def __contains__(self, kid):
+        found = self.memo.get(kid)
+        if found is None:
+            found = self.memo[kid] = self.sid_of(kid) in self.sids
+        return found
 
 
 def _dominant_types(snap):
@@ -255,18 +316,41 @@ class ProfilePage:
         self.options = options
         self.sid_of = tables.stack_ids(view)
 
-    def to_json(self, max_snapshots, fold_below, detail_at=()):
+    def choose(self, max_snapshots, detail_at=()):
+        """Pick the snapshots whose sites the page keeps."""
+        prof = self.view.profile
+        self.snaps = sorted(prof.snapshots, key=lambda s: (s.n, s.index))
+        self.chosen = choose_snapshots(self.snaps, max_snapshots, detail_at)
+
+    def big_sids(self, fold_below):
+        """The page's ids of the stacks big enough to keep in any chosen
+        snapshot (big_stacks())."""
+        parents = self.view.profile.stack_parent
+        sid_of = self.sid_of
+        out = set()
+        for snap in self.chosen:
+            threshold = snap.heap_B * fold_below / 100.0
+            out.update(sid_of(k) for k in big_stacks(parents,
+                                                     snap.by_stack(),
+                                                     threshold))
+        return out
+
+    def to_json(self, kept_sids):
+        """The profile's part of the page; `kept_sids`: the stacks not
+        folded (None: none folded)."""
         view = self.view
         prof = view.profile
-        snaps = sorted(prof.snapshots, key=lambda s: (s.n, s.index))
-        chosen = choose_snapshots(snaps, max_snapshots, detail_at)
+        snaps = self.snaps
+        kept = None
+        if kept_sids is not None:
+            kept = _KeptKids(self.tables.stack_lookup(view), kept_sids)
         details = []
         snap_rows = []
         for i, snap in enumerate(snaps):
             d = -1
-            if snap in chosen:
+            if snap in self.chosen:
                 d = len(details)
-                details.append(self.detail(snap, i, fold_below))
+                details.append(self.detail(snap, i, kept))
             snap_rows.append(self.snapshot_row(snap, d))
         with_sites = sum(1 for s in snaps if s.sites is not None
                          and s.has_sites)
@@ -304,6 +388,9 @@ class ProfilePage:
         if meta.get("depth"):
             facts.append(("Stacks", "depth %s, native frames %s" % (
                 meta.get("depth"), meta.get("native", "?"))))
+        ended = describe_end(meta.get("end"))
+        if ended is not None:
+            facts.append(("Ended", ended))
         if meta.get("exec") is not None:
             facts.append(("Ended by exec", meta["exec"]))
         tot_B = sum(b for b, _ in prof.total_classes)
@@ -327,14 +414,12 @@ class ProfilePage:
             "d": detail,
         }
 
-    def detail(self, snap, index, fold_below):
-        """A snapshot's sites, folded, and its tables."""
+    def detail(self, snap, index, kept):
+        """A snapshot's sites, folded into `kept`, and its tables."""
         view = self.view
         prof = view.profile
         own = snap.by_stack()
-        heap = snap.heap_B
-        threshold = heap * fold_below / 100.0
-        folded = fold_stacks(prof.stack_parent, own, threshold)
+        folded = fold_stacks(prof.stack_parent, own, kept)
         folded_kids = set()
         for _rec, kids in folded.values():
             folded_kids.update(kids)
@@ -486,6 +571,56 @@ class ProfilePage:
         return obj
 
 
+def view_options(options):
+    """What of the profile the page leaves out or names otherwise, in
+    words: the options that shape the View."""
+    out = []
+    for glob in options.filter or ():
+        out.append("only the stacks with a frame matching --filter=%s" % glob)
+    for glob in options.type or ():
+        out.append("only the blocks of types matching --type=%s" % glob)
+    if options.depth:
+        out.append("stacks cut to their %d innermost frames (--depth)"
+                   % options.depth)
+    if getattr(options, "innermost", False):
+        out.append("lines named by their innermost frame (--innermost)")
+    for glob in getattr(options, "user_code", None) or ():
+        out.append("your code is --user-code=%s" % glob)
+    return out
+
+
+def diff_table(tables, old_view, old_snap, new_view, new_snap, by):
+    """The groups (--by BY) that changed between two snapshots, exact (all
+    groups of both sides, as pyheap_print --diff compares them): rows
+    [fid, location, function, bytes before, bytes after], biggest change
+    first, TABLE_ROWS of them; None for --by=type if a side has no
+    types."""
+    sides = []
+    for view, snap in ((old_view, old_snap), (new_view, new_snap)):
+        if by == "type" and (snap.typed is None or snap.kind not in
+                             ("exit", "user", "region")):
+            return None
+        groups = group_sites(view, snap.by_stack(), by, 0, snap)
+        sides.append({(g.location, g.function or ""): g for g in groups})
+    old, new = sides
+    rows = []
+    for key in set(old) | set(new):
+        a, b = old.get(key), new.get(key)
+        before, after = (a.bytes if a else 0), (b.bytes if b else 0)
+        if before == after:
+            continue
+        g, view = (b, new_view) if b is not None else (a, old_view)
+        fid = (tables.frame(g.frame, view)
+               if by in ("line", "function") and g.frame is not None else -1)
+        rows.append((-abs(after - before), key, fid, before, after))
+    rows.sort()
+    string = tables.string
+    return {"rows": [[fid, string(key[0]), string(key[1]), before, after]
+                     for _, key, fid, before, after in rows[:TABLE_ROWS]],
+            "changed": len(rows),
+            "groups": len(set(old) | set(new))}
+
+
 def short_location(namer, frame):
     """file:line as the summary names it (ModuleNamer.short_file)."""
     if frame is None:
@@ -556,17 +691,28 @@ def page_data(views, options, compare=None):
     if compare is not None:
         for p, snap in compare:
             detail_at.setdefault(p, []).append(snap)
+    pages = []
     for p, (view, name) in enumerate(views):
         page = ProfilePage(tables, view, name, options)
-        profiles.append(page.to_json(limit, fold_below,
-                                     detail_at.get(p, ())))
-    initial = None
+        page.choose(limit, detail_at.get(p, ()))
+        pages.append(page)
+    kept = None
+    if fold_below > 0:
+        kept = set()
+        for page in pages:
+            kept.update(page.big_sids(fold_below))
+    for page in pages:
+        profiles.append(page.to_json(kept))
+    initial = compare_tables = None
     if compare is not None:
         initial = []
         for p, snap in compare:
-            snaps = sorted(views[p][0].profile.snapshots,
-                           key=lambda s: (s.n, s.index))
-            initial.append([p, snaps.index(snap)])
+            initial.append([p, pages[p].snaps.index(snap)])
+        (old_p, old_snap), (new_p, new_snap) = compare
+        compare_tables = {
+            by: diff_table(tables, views[old_p][0], old_snap,
+                           views[new_p][0], new_snap, by)
+            for by in TABLE_BYS}
     data = {
         "format": PAGE_FORMAT,
         "mode": "diff" if len(views) > 1 or compare is not None
@@ -575,7 +721,9 @@ def page_data(views, options, compare=None):
         "classes": CLASSES,
         "limits": {"snapshots": limit, "fold_below": fold_below,
                    "table_rows": TABLE_ROWS, "samples": MAX_SAMPLES},
+        "view": view_options(options),
         "compare": initial,
+        "compare_tables": compare_tables,
         "profiles": profiles,
     }
     data.update(tables.to_json())

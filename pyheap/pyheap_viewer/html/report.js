@@ -149,6 +149,14 @@
     return (P.name ? P.name + ": " : "") + name;
   }
   function sameRef(a, b) { return a && b && a.p === b.p && a.s === b.s; }
+  // Compared snapshots go in time order: the earlier (or the old file's)
+  // is "before", whichever was picked first.
+  function orderCompare() {
+    var a = state.base, b = state.sel;
+    if (!a || !b) return;
+    if (sameRef(a, b)) { state.base = null; return; }
+    if (a.p > b.p || (a.p === b.p && a.s > b.s)) { state.base = b; state.sel = a; }
+  }
 
   // ----------------------------------------------------------------------
   // Tooltip
@@ -184,10 +192,9 @@
   // ----------------------------------------------------------------------
 
   function renderHeader() {
-    var last = D.profiles[D.profiles.length - 1];
-    var cmd = last.facts.length ? last.facts[0][1] : last.path;
-    document.getElementById("title").textContent =
-      (D.profiles.length > 1 ? "diff: " : "") + cmd;
+    var cmds = D.profiles.map(function (P) { return P.facts.length ? P.facts[0][1] : P.path; });
+    document.getElementById("title").textContent = D.profiles.length > 1
+      ? "diff: " + (cmds[0] === cmds[1] ? cmds[1] : cmds[0] + "  \u2192  " + cmds[1]) : cmds[0];
     var facts = clear(document.getElementById("facts"));
     D.profiles.forEach(function (P) {
       if (P.name) facts.appendChild(el("h3", null, P.name === "old" ? "Old (baseline)" : "New"));
@@ -200,13 +207,18 @@
     });
     var lim = D.limits, parts = [];
     D.profiles.forEach(function (P) {
-      parts.push((P.name ? P.name + ": " : "") + "sites kept for " + P.details.length + " of " +
-                 P.snapshots_with_sites + " snapshots with sites (--html-snapshots=" + lim.snapshots +
-                 " raises it); timeline of " + P.samples.time.length + " of " + P.samples.n + " samples");
+      var who = P.name ? (P.name === "old" ? "Old: s" : "New: s") : "S";
+      parts.push(who + "ites kept for " + P.details.length + " of " + P.snapshots_with_sites +
+                 " snapshots with sites" + (P.details.length < P.snapshots_with_sites
+                   ? " (--html-snapshots=N keeps more)" : "") +
+                 "; the timeline draws " + P.samples.time.length + " of " + P.samples.n + " samples" +
+                 (P.samples.time.length < P.samples.n ? " (the highest of each stretch)" : ""));
     });
-    parts.push("stacks holding under " + lim.fold_below + "% of a snapshot's heap are folded into their callers " +
-               "(--fold-below=PCT; 0 keeps every stack); each table keeps its " + lim.table_rows +
-               " biggest rows and sums the rest");
+    parts.push(lim.fold_below > 0
+      ? "Stacks that hold under " + lim.fold_below + "% of a snapshot's heap in every snapshot of the page " +
+        "are folded into their callers (--fold-below=PCT; 0 keeps every stack)"
+      : "No stack is folded (--fold-below=0)");
+    parts.push("Each table keeps its " + lim.table_rows + " biggest rows and sums the rest");
     document.getElementById("limits").textContent = parts.join(". ") + ".";
   }
 
@@ -229,6 +241,10 @@
   function renderVerdict() {
     var box = clear(document.getElementById("verdict"));
     var p = D.profiles.length - 1, P = D.profiles[p], V = P.verdict;
+    if (D.view && D.view.length)
+      box.appendChild(el("div", "view-note", "This page shows a part of the profile: " + D.view.join("; ") + "."));
+    if (D.profiles.length > 1)
+      box.appendChild(el("div", "status", "The verdict of the new file (" + P.path + "):"));
     if (V.judged === null) {
       box.appendChild(el("div", "verdict-head", "Not judged: " + V.note));
     } else if (!V.growing.length) {
@@ -249,6 +265,7 @@
         var loc = el("div");
         loc.appendChild(el("span", null, (g.short || g.location) + " "));
         loc.appendChild(el("span", "fn", g.function));
+        loc.title = g.location + " " + g.function;
         where.appendChild(loc);
         var src = g.frame >= 0 ? str(FR.src[g.frame]) : null;
         if (src) where.appendChild(el("div", "src", src));
@@ -323,6 +340,7 @@
     if (pick < 0) details.forEach(function (x) { if (x.p === p) pick = x.s; });
     if (pick >= 0) { state.sel = { p: p, s: pick }; if (!D.compare) state.base = null; }
     state.zoom = [];
+    unhideFrame(fid);
     state.highlightFid = fid;
     state.search = "";
     state.activeSite = index;
@@ -339,9 +357,11 @@
     var raw = max / n, mag = Math.pow(10, Math.floor(Math.log10(raw || 1))), r = raw / mag;
     return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * mag;
   }
+  // A step for byte ticks in whole units of the largest unit under max
+  // (1 MiB, 2 MiB, ...; not 1000 KiB, 1.95 MiB).
   function niceBytesStep(max, n) {
     var unit = 1;
-    while (max / unit >= 1024 * 4 && unit < Math.pow(1024, 4)) unit *= 1024;
+    while (max >= unit * 1024 && unit < Math.pow(1024, 4)) unit *= 1024;
     return niceStep(max / unit, n) * unit;
   }
   function fmtTime(t, unit) {
@@ -358,7 +378,20 @@
   function renderTimelines() {
     var box = clear(document.getElementById("timelines"));
     timelineDots = [];
-    D.profiles.forEach(function (P, p) { box.appendChild(timeline(P, p)); });
+    // Two files (--diff) share their scales: the bigger heap looks bigger.
+    var scale = { tmax: 1, ymax: 1 };
+    D.profiles.forEach(function (P) {
+      for (var i = 0; i < P.samples.time.length; i++) {
+        scale.tmax = Math.max(scale.tmax, P.samples.time[i]);
+        scale.ymax = Math.max(scale.ymax, P.samples.raw[i] + P.samples.pym[i] + P.samples.large[i],
+                              P.samples.arena[i]);
+      }
+      P.snapshots.forEach(function (s) {
+        scale.tmax = Math.max(scale.tmax, s.time);
+        scale.ymax = Math.max(scale.ymax, s.heap, s.arena ? s.arena[1] : 0);
+      });
+    });
+    D.profiles.forEach(function (P, p) { box.appendChild(timeline(P, p, scale)); });
     var lg = el("div", "legend-row");
     [["var(--raw)", "raw (malloc)"], ["var(--pymalloc)", "pymalloc"], ["var(--large)", "python-large"]]
       .forEach(function (c) {
@@ -371,22 +404,13 @@
     box.appendChild(lg);
   }
 
-  function timeline(P, p) {
+  function timeline(P, p, scale) {
     var wrap = el("div", "timeline");
     if (P.name) wrap.appendChild(el("div", "tl-name", (P.name === "old" ? "Old: " : "New: ") + P.path));
     var W = 1000, H = 262, ml = 74, mr = 14, mt = 40, mb = 38;
     var g = sv("svg", { viewBox: "0 0 " + W + " " + H, role: "img" });
-    var T = P.samples.time, n = T.length;
-    var tmax = 1, ymax = 1, i;
-    for (i = 0; i < n; i++) {
-      tmax = Math.max(tmax, T[i]);
-      ymax = Math.max(ymax, P.samples.raw[i] + P.samples.pym[i] + P.samples.large[i], P.samples.arena[i]);
-    }
-    P.snapshots.forEach(function (s) {
-      tmax = Math.max(tmax, s.time);
-      ymax = Math.max(ymax, s.heap, s.arena ? s.arena[1] : 0);
-    });
-    ymax *= 1.06;
+    var T = P.samples.time, n = T.length, i;
+    var tmax = scale.tmax, ymax = scale.ymax * 1.06;
     var x = function (t) { return ml + (W - ml - mr) * t / tmax; };
     var y = function (b) { return H - mb - (H - mt - mb) * b / ymax; };
     var axis = sv("g", {}, "axis");
@@ -408,6 +432,9 @@
     unitText.textContent = "time: " + P.time_unit_text;
     axis.appendChild(unitText);
     g.appendChild(axis);
+    // The labels' lines go under the data (a spike at the peak shows).
+    var under = sv("g");
+    g.appendChild(under);
     // Stacked areas: raw, then pymalloc, then python-large on top.
     var layers = [["raw", "area-raw"], ["pym", "area-pymalloc"], ["large", "area-large"]];
     var base = new Array(n).fill(0);
@@ -421,6 +448,11 @@
       }
       if (n) g.appendChild(sv("polygon", { points: top.concat(bottom.reverse()).join(" ") }, layer[1]));
     });
+    // The heap's outline, stroked: a spike narrower than a pixel (a big
+    // array made and freed between two samples) still shows.
+    var outline = [];
+    for (i = 0; i < n; i++) outline.push(x(T[i]).toFixed(1) + "," + y(base[i]).toFixed(1));
+    if (n) g.appendChild(sv("polyline", { points: outline.join(" ") }, "heap-line"));
     var arena = [];
     for (i = 0; i < n; i++) arena.push(x(T[i]).toFixed(1) + "," + y(P.samples.arena[i]).toFixed(1));
     if (n && Math.max.apply(null, P.samples.arena) > 0)
@@ -429,30 +461,38 @@
     // and labelled ones, staggered where they would overlap.  The dots are
     // drawn detailed first, the peak last, so that of two dots at one
     // place (the peak is often next to the exit) the peak is on top.
-    var labelled = 0, lastLabelX = [-1e9, -1e9, -1e9];
+    var rows = [[], [], []], skipped = 0;
     var order = P.snapshots.map(function (s, si) { return si; });
     var rank = { detailed: 0, mark: 1, user: 2, region: 2, exit: 3, peak: 4 };
     order.sort(function (a, b) {
       return (rank[P.snapshots[a].kind] || 0) - (rank[P.snapshots[b].kind] || 0) || a - b;
     });
-    P.snapshots.forEach(function (s) {
-      var named = s.kind === "peak" || s.kind === "exit" ||
-                  ((s.kind === "user" || s.kind === "region") && labelled++ < 12);
-      if (!named) return;
-      var cx = x(s.time), row = 0;
-      while (row < 2 && cx - lastLabelX[row] < 64) row++;
-      lastLabelX[row] = cx;
-      var ty = 12 + row * 12;
-      g.appendChild(sv("line", { x1: cx, x2: cx, y1: ty + 3, y2: y(0) }, "snap-line"));
-      var txt = sv("text", { x: cx, y: ty, "text-anchor": cx > W - mr - 40 ? "end" : "middle" }, "snap-label");
+    // Labels go in the first of three rows where they do not overlap
+    // (about 6.5 units a character); one that fits nowhere is left out
+    // (its dot's tooltip names it).  The peak and the exit go first.
+    var labelOrder = P.snapshots.filter(function (s) {
+      return s.kind === "peak" || s.kind === "exit" || s.kind === "user" || s.kind === "region";
+    });
+    labelOrder.sort(function (a, b) { return (rank[b.kind] || 0) - (rank[a.kind] || 0) || a.time - b.time; });
+    labelOrder.forEach(function (s) {
       var name = s.kind === "peak" || s.kind === "exit" ? s.kind : s.label;
-      txt.textContent = name.length > 18 ? name.slice(0, 17) + "\u2026" : name;
-      g.appendChild(txt);
+      if (name.length > 18) name = name.slice(0, 17) + "\u2026";
+      var cx = x(s.time), w = name.length * 6.5 + 10;
+      var left = Math.max(ml - 30, Math.min(cx - w / 2, W - mr - w)), row = 0;
+      var clash = function (iv) { return iv[0] < left + w && left < iv[1]; };
+      while (row < 3 && rows[row].some(clash)) row++;
+      if (row === 3) { skipped++; return; }
+      rows[row].push([left, left + w]);
+      var ty = 12 + row * 12;
+      under.appendChild(sv("line", { x1: cx, x2: cx, y1: ty + 3, y2: y(0) }, "snap-line"));
+      var txt = sv("text", { x: left + w / 2, y: ty, "text-anchor": "middle" }, "snap-label");
+      txt.textContent = name;
+      under.appendChild(txt);
     });
     order.forEach(function (si) {
       var s = P.snapshots[si];
       var cx = x(s.time), cy = y(s.heap);
-      var dot = sv("circle", { cx: cx, cy: cy, r: s.d >= 0 ? 4.5 : 2.5 },
+      var dot = sv("circle", { cx: cx, cy: cy, r: s.d >= 0 ? 4.5 : 1.8 },
                    "snap-dot kind-" + s.kind + (s.d >= 0 ? "" : " nosites"));
       dot.setAttribute("data-kind", s.kind);
       dot.setAttribute("data-n", s.n);
@@ -470,13 +510,10 @@
       dot.addEventListener("mouseleave", hideTip);
       if (s.d >= 0) {
         dot.addEventListener("click", function (ev) {
-          if (ev.shiftKey) {
-            if (!sameRef(state.sel, { p: p, s: si })) state.base = { p: p, s: si };
-          } else {
-            state.sel = { p: p, s: si };
-            if (sameRef(state.base, state.sel)) state.base = null;
-          }
-          state.zoom = [];
+          if (ev.shiftKey) state.base = { p: p, s: si };
+          else state.sel = { p: p, s: si };
+          orderCompare();
+          state.zoom = []; state.sort = null;
           render();
         });
       }
@@ -788,6 +825,43 @@
     return r.loc;
   }
 
+  // The rows that changed between the compared snapshots.  For the pair
+  // the page was made for (--diff) they are exact (pagedata.diff_table);
+  // for any other pair they come from the two snapshots' tables, which
+  // keep their biggest rows only: a row listed on one side only is
+  // unknown (null) on the other unless that side's table is complete.
+  function compareRows(by, sel, base, note) {
+    var exact = D.compare_tables && sameRef(state.base, { p: D.compare[0][0], s: D.compare[0][1] }) &&
+                sameRef(state.sel, { p: D.compare[1][0], s: D.compare[1][1] }) ? D.compare_tables[by] : null;
+    var rows = [];
+    if (exact) {
+      exact.rows.forEach(function (r) {
+        var name = rowName({ fid: r[0], loc: str(r[1]), fn: str(r[2]) }, by);
+        rows.push({ fid: r[0], name: name, old: r[3], b: r[4], ch: r[4] - r[3] });
+      });
+      note.textContent = fmtNum(exact.changed) + " of " + fmtNum(exact.groups) + " " + by + "s changed" +
+        (exact.changed > rows.length ? "; the " + rows.length + " biggest changes are listed" : "") + ".";
+      return rows;
+    }
+    var T0 = base.tables[by], T1 = sel.tables[by], old = new Map(), unknown = 0;
+    tableRows(base, by).forEach(function (r) { old.set(rowName(r, by), r); });
+    tableRows(sel, by).forEach(function (r) {
+      var name = rowName(r, by), o = old.get(name);
+      old.delete(name);
+      var before = o ? o.b : (T0.rest[0] ? null : 0);
+      rows.push({ fid: r.fid, name: name, old: before, b: r.b, ch: before === null ? null : r.b - before });
+    });
+    old.forEach(function (o, name) {
+      var after = T1.rest[0] ? null : 0;
+      rows.push({ fid: o.fid, name: name, old: o.b, b: after, ch: after === null ? null : after - o.b });
+    });
+    rows = rows.filter(function (r) { if (r.ch === null) unknown++; return r.ch !== 0; });
+    note.textContent = (rows.length - unknown) + " " + by + "s changed among the " + D.limits.table_rows +
+      " biggest of each snapshot" + (unknown ? "; ? marks " + unknown + " below the other snapshot's " +
+      D.limits.table_rows + " biggest (exact: pyheap_print --diff --at=A --at2=B)" : "") + ".";
+    return rows;
+  }
+
   function renderTable() {
     var table = clear(document.getElementById("table"));
     var note = document.getElementById("table-note");
@@ -804,19 +878,9 @@
       return;
     }
     if (base) {
-      var old = new Map();
-      tableRows(base, by).forEach(function (r) { old.set(rowName(r, by), r); });
-      rows = tableRows(sel, by).map(function (r) {
-        var o = old.get(rowName(r, by));
-        old.delete(rowName(r, by));
-        return { fid: r.fid, name: rowName(r, by), old: o ? o.b : 0, b: r.b, ch: r.b - (o ? o.b : 0) };
-      });
-      old.forEach(function (o, name) { rows.push({ fid: o.fid, name: name, old: o.b, b: 0, ch: -o.b }); });
-      rows = rows.filter(function (r) { return r.ch !== 0; });
+      rows = compareRows(by, sel, base, note);
       cols = [["name", "name", "name"], ["old", "before", "bytes"], ["b", "after", "bytes"],
               ["ch", "change", "signed"], ["pc", "%", "pctch"]];
-      note.textContent = rows.length + " of the " + by + "s kept in both snapshots' tables changed" +
-        " (each table keeps its " + D.limits.table_rows + " biggest rows; pyheap_print --diff compares them all)";
       if (!state.sort) state.sort = { key: "ch", asc: false, abs: true };
     } else {
       rows = tableRows(sel, by).map(function (r) { r.name = rowName(r, by); r.share = r.b; return r; });
@@ -831,7 +895,12 @@
     var sort = state.sort;
     rows.sort(function (a, b) {
       var ka = a[sort.key], kb = b[sort.key];
-      if (sort.key === "pc") { ka = a.old ? a.ch / a.old : Infinity; kb = b.old ? b.ch / b.old : Infinity; }
+      if (sort.key === "pc") {
+        ka = a.ch === null ? null : a.old ? a.ch / a.old : Infinity;
+        kb = b.ch === null ? null : b.old ? b.ch / b.old : Infinity;
+      }
+      // Unknown figures (?) last, whatever the direction.
+      if (ka === null || kb === null) return (ka === null) - (kb === null);
       if (sort.abs) { ka = Math.abs(ka); kb = Math.abs(kb); }
       var c = typeof ka === "string" ? ka.localeCompare(kb) : ka - kb;
       return sort.asc ? c : -c;
@@ -848,7 +917,7 @@
     });
     var thead = el("thead"); thead.appendChild(head); table.appendChild(thead);
     var tbody = el("tbody"), maxB = 1;
-    rows.forEach(function (r) { maxB = Math.max(maxB, Math.abs(base ? r.ch : r.b)); });
+    rows.forEach(function (r) { maxB = Math.max(maxB, Math.abs(base ? r.ch || 0 : r.b)); });
     rows.forEach(function (r) {
       var tr = el("tr");
       if (r.fid >= 0 && FR.cat[r.fid] === CAT.user) tr.classList.add("user");
@@ -856,11 +925,14 @@
         var td;
         switch (c[2]) {
           case "name": td = el("td", "name", r.name); break;
-          case "bytes": td = el("td", "num", fmtNum(r[c[0]])); break;
+          case "bytes": td = el("td", "num", r[c[0]] === null ? "?" : fmtNum(r[c[0]])); break;
           case "num": td = el("td", "num", fmtNum(r[c[0]])); break;
           case "signed":
-            td = el("td", "num " + (r.ch > 0 ? "pos" : "neg"), (r.ch > 0 ? "+" : "") + fmtNum(r.ch)); break;
-          case "pctch": td = el("td", "num", r.old ? pct(r.ch, r.old) : "new"); break;
+            td = r.ch === null ? el("td", "num", "?")
+                               : el("td", "num " + (r.ch > 0 ? "pos" : "neg"), (r.ch > 0 ? "+" : "") + fmtNum(r.ch));
+            break;
+          case "pctch":
+            td = el("td", "num", r.ch === null ? "?" : r.old ? pct(r.ch, r.old) : "new"); break;
           case "share":
             td = el("td", "num");
             var bar = el("span", "bar");
@@ -874,6 +946,7 @@
       if (r.fid >= 0) {
         tr.classList.add("clickable");
         tr.addEventListener("click", function () {
+          unhideFrame(r.fid);
           state.highlightFid = r.fid; state.search = ""; state.zoom = [];
           document.getElementById("search").value = frameLoc(r.fid);
           renderFlame();
@@ -916,12 +989,13 @@
 
   function wireControls() {
     document.getElementById("snapshot-select").addEventListener("change", function (ev) {
-      state.sel = parseRef(ev.target.value); state.zoom = [];
-      if (sameRef(state.sel, state.base)) state.base = null;
+      state.sel = parseRef(ev.target.value); state.zoom = []; state.sort = null;
+      orderCompare();
       render();
     });
     document.getElementById("base-select").addEventListener("change", function (ev) {
       state.base = parseRef(ev.target.value); state.zoom = []; state.sort = null;
+      orderCompare();
       render();
     });
     var search = document.getElementById("search"), timer = null;
@@ -955,6 +1029,21 @@
       clearTimeout(resizeTimer);
       resizeTimer = setTimeout(renderFlame, 150);
     });
+  }
+
+  // Marking a frame whose kind is hidden shows that kind again.
+  var HIDE_BOXES = {};
+  HIDE_BOXES[CAT.stdlib] = "hide-stdlib"; HIDE_BOXES[CAT.other] = "hide-stdlib";
+  HIDE_BOXES[CAT.packages] = "hide-packages"; HIDE_BOXES[CAT.imports] = "hide-import";
+  HIDE_BOXES[CAT.native] = "hide-native";
+  function unhideFrame(fid) {
+    if (fid < 0) return;
+    var cat = FR.cat[fid];
+    if (!state.hide[cat]) return;
+    var box = document.getElementById(HIDE_BOXES[cat]);
+    box.checked = false;
+    state.hide[cat] = false;
+    if (cat === CAT.stdlib || cat === CAT.other) { state.hide[CAT.stdlib] = false; state.hide[CAT.other] = false; }
   }
 
   function markActiveSite() {
