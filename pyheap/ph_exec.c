@@ -1,8 +1,8 @@
-/* pyheap: the tool: when the program execs: its profile is written first. */
+/* pyheap: the tool: how the program ends (exit, a signal, exec: its profile written first) and a forked child's file. */
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 /*--------------------------------------------------------------------*/
-/*--- pyheap: when the program execs.                    ph_exec.c ---*/
+/*--- pyheap: how the program ends.                      ph_exec.c ---*/
 /*--------------------------------------------------------------------*/
 
 /*
@@ -81,7 +81,10 @@
 extern Bool VG_(clo_trace_children);
 
 HChar      *PH_(exec_target);        /* the program of a pending execve */
+Bool        PH_(forked_with_fixed_name);
 static Int  start_pid;          /* the process valgrind started */
+static Bool exit_seen;          /* the program called exit_group or exit */
+static Int  exit_code;          /* ... with this status */
 
 typedef enum { TraceNotGiven, TraceNo, TraceYes } TraceChildren;
 
@@ -108,6 +111,13 @@ void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
    struct vg_stat st;
    TraceChildren given;
 
+   if (syscallno == __NR_exit_group || syscallno == __NR_exit) {
+      /* exit ends a thread only; if it is the last one, its status is the
+         process's, as exit_group's is. */
+      exit_seen = True;
+      exit_code = (Int)(args[0] & 0xff);
+      return;
+   }
    if ((syscallno != __NR_execve && syscallno != __NR_execveat)
        || VG_(getpid)() != start_pid)
       return;
@@ -154,6 +164,66 @@ void PH_(post_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
 void PH_(init_exec)(void)
 {
    start_pid = VG_(getpid)();
+}
+
+//------------------------------------------------------------//
+//--- How the run ended                                    ---//
+//------------------------------------------------------------//
+
+/* The file says how the run ended, so that a profile cut short is not
+   mistaken for a whole one.  The core calls the tool's fini with no exit
+   status (m_main.c passes 0 whatever happened), so the tool watches the
+   program's exit_group and exit system calls for it:
+
+     exit N                      the program exited with status N, after
+                                 the interpreter's finalisation (or the
+                                 program is not Python);
+     exit N without-finalisation a Python program exited without
+                                 finalising its interpreter: os._exit(),
+                                 a C extension's exit(), a forked child;
+     signal                      no exit call: a fatal signal ended it
+                                 (SIGTERM, SIGSEGV, SIGINT re-raised after
+                                 KeyboardInterrupt...); which one, the
+                                 tool interface does not say;
+     exec                        it exec'd another program (meta exec).
+
+   A run ended by SIGKILL or the OOM killer never reaches fini at all. */
+void PH_(end_text)(HChar *buf, Int size)
+{
+   if (PH_(exec_target) != NULL)
+      VG_(snprintf)(buf, size, "exec");
+   else if (!exit_seen)
+      VG_(snprintf)(buf, size, "signal");
+   else
+      VG_(snprintf)(buf, size, "exit %d%s", exit_code,
+                    PH_(py_registered) && !PH_(py_finalizing)
+                    ? " without-finalisation" : "");
+}
+
+//------------------------------------------------------------//
+//--- A forked child's file                                ---//
+//------------------------------------------------------------//
+
+/* A forked child runs on under the tool and writes its own file when it
+   ends.  With the default name (pyheap.out.%p) that is the child's pid's
+   file.  With a fixed name it would be the parent's: the child ends first
+   and the parent's file, written later, replaces the child's, or the
+   other way round -- one of the two profiles lost without a word.  So a
+   forked child whose --pyheap-out-file has no %p writes NAME.<its pid>,
+   and says so when it writes it (ph_fini's "wrote" message names the
+   file).  A child that execs (subprocess.run()) writes nothing, as
+   before (see above). */
+void PH_(at_fork_child)(ThreadId tid)
+{
+   PH_(forget_all_threads)(tid);
+   exit_seen = False;
+   if (VG_(strstr)(PH_(clo_out_file), "%p") == NULL) {
+      SizeT n = VG_(strlen)(PH_(clo_out_file));
+      HChar *name = VG_(malloc)("ph.exec.forkname", n + 4);
+      VG_(sprintf)(name, "%s.%%p", PH_(clo_out_file));
+      PH_(clo_out_file) = name;
+      PH_(forked_with_fixed_name) = True;
+   }
 }
 
 /*--------------------------------------------------------------------*/

@@ -45,7 +45,8 @@
                             stacks' blocks keep the emptiest ones mapped
       ph_output.c           the output file (docs/file-format.md)
       ph_monitor.c          gdb monitor commands (vgdb)
-      ph_exec.c             what happens when the program execs
+      ph_exec.c             how the program ends (exit, a signal, exec: its
+                            profile written first) and a forked child's file
 
    The per-event path is two files: ph_events.c (the handler and the
    hooks' reports) and ph_blocks.c (PH_(record_block),
@@ -602,16 +603,23 @@ HChar *PH_(write_profile)(void);
 Bool PH_(handle_monitor_command)(ThreadId tid, const HChar *req);
 
 //------------------------------------------------------------//
-//--- ph_exec.c: when the program execs                    ---//
+//--- ph_exec.c: how the program ends                      ---//
 //------------------------------------------------------------//
 
 extern HChar *PH_(exec_target);       /* the program of a pending execve */
+extern Bool   PH_(forked_with_fixed_name); /* a forked child, file renamed */
+
+/* How the run ended, for the file's `meta end` line (ph_output.c):
+   "exit N", "exit N without-finalisation", "signal" or "exec"; written
+   into BUF of SIZE bytes. */
+void PH_(end_text)(HChar *buf, Int size);
 
 void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs);
 void PH_(post_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs,
                        SysRes res);
 
 void PH_(init_exec)(void);
+void PH_(at_fork_child)(ThreadId tid);
 
 #endif /* __PH_INCLUDE_H */
 

@@ -236,7 +236,10 @@ static void ph_fini(Int exit_status)
    if (PH_(py_hooks_lost)())
       VG_(umsg)("pyheap: warning: the interpreter replaced pyheap's allocator "
                 "hooks (PYTHONMALLOC?): Python blocks are counted as raw\n");
-   if (VG_(clo_verbosity) > 0)
+   if (PH_(forked_with_fixed_name))
+      VG_(umsg)("pyheap: a forked child (pid %d): wrote %s, not the parent's "
+                "file (--pyheap-out-file has no %%p)\n", VG_(getpid)(), path);
+   else if (VG_(clo_verbosity) > 0)
       VG_(umsg)("pyheap: wrote %s\n", path);
 }
 
@@ -299,7 +302,7 @@ static void ph_pre_clo_init(void)
                                    PH_(malloc_usable_size),
                                    0);
    VG_(track_pre_thread_ll_exit)(PH_(forget_thread));
-   VG_(atfork)(NULL, NULL, PH_(forget_all_threads));
+   VG_(atfork)(NULL, NULL, PH_(at_fork_child));
 
    PH_(given_options) = VG_(newXA)(VG_(malloc), "ph.opts", VG_(free), 1);
    PH_(init_tables)();

@@ -309,6 +309,11 @@ static void write_meta(const Snapshot *peak_snap, UInt dump_no)
    }
    if (PH_(exec_target) != NULL && dump_no == 0)
       out_text_line("meta exec ", PH_(exec_target));
+   if (dump_no == 0) {
+      HChar end[64];
+      PH_(end_text)(end, sizeof end);
+      out_text_line("meta end ", end);
+   }
 }
 
 /* The strings, frames and stacks, in the order of their ids. */

@@ -113,6 +113,9 @@ def filter_stderr(text, workdir=None):
         for path, name in ordered:
             line = line.replace(path, name)
         line = re.sub(r"^(==|--|\*\*)\d+(==|--|\*\*)", r"\1PID\2", line)
+        # A forked child's file is named by its pid (ph_exec.c).
+        line = re.sub(r"a forked child \(pid (\d+)\): wrote (\S*)\.\1,",
+                      r"a forked child (pid CHILD): wrote \2.CHILD,", line)
         line = re.sub(r"\b0x[0-9A-Fa-f]+\b", "0x........", line)
         out.append(line)
     return "".join(line + "\n" for line in out)

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 
 import support
 
@@ -139,6 +140,10 @@ class RobustTest(support.ToolTestCase):
         # No finalisation ran: the list is still live at the end.
         row = self.big_row(rows, source)
         self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+        # The file and the report say how it ended.
+        self.assertEqual(support.read_meta(out)["end"], "signal")
+        self.assertRegex(support.viewer([out]).stdout,
+                         r"\nEnded: +killed by a signal ")
 
     def test_uncaught_exception(self):
         """A program that dies of an uncaught exception: status 1, the file is complete."""
@@ -152,6 +157,7 @@ class RobustTest(support.ToolTestCase):
         rows = self.assert_complete(out)
         row = self.big_row(rows, source)
         self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+        self.assertEqual(support.read_meta(out)["end"], "exit 1")
 
     def test_exec_not_followed(self):
         """os.execv without --trace-children: the file holds the Python run up to the exec."""
@@ -286,6 +292,34 @@ class RobustTest(support.ToolTestCase):
         self.assertEqual(support.read_meta(path)["pid"], str(pid))
         self.assert_complete(path)
 
+    def test_fork_with_a_fixed_name(self):
+        """A fixed --pyheap-out-file (no %p): the forked child writes
+        NAME.<its pid>, says so, and the parent keeps NAME."""
+        script = support.write_file(self.workdir, "prog.py", FORK_SCRIPT)
+        name = os.path.join(self.workdir, "fixed.out")
+        proc = subprocess.run(
+            support.tool_command(["--time-unit=B", "--pyheap-out-file=" + name],
+                                 [support.python(), script]),
+            cwd=self.workdir, env=support.clean_env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, universal_newlines=True, timeout=900)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        parent, child = self.facts("parent.json"), self.facts("child.json")
+        self.assertIn("(pid %d): wrote %s.%d," % (child["pid"], name, child["pid"]),
+                      proc.stderr)
+        support.check_stderr(proc.stderr, support.stderr_exp("fork_fixed_name"),
+                             self.workdir)
+        outs = sorted(f for f in os.listdir(self.workdir) if f.startswith("fixed.out"))
+        self.assertEqual(outs, ["fixed.out", "fixed.out.%d" % child["pid"]])
+        self.assertEqual(support.read_meta(name)["pid"], str(parent["pid"]))
+        cpath = name + ".%d" % child["pid"]
+        self.assertEqual(support.read_meta(cpath)["pid"], str(child["pid"]))
+        self.assertEqual(support.read_meta(cpath)["ppid"], str(parent["pid"]))
+        lines = support.marker_lines(FORK_SCRIPT)
+        crow = self.one_row(self.assert_complete(cpath), "prog.py", lines["child"])
+        self.assertEqual(crow["by_class"]["python-large"], child["child_big"])
+        self.assertEqual(support.rows_at(self.assert_complete(name), "prog.py",
+                                         lines["child"]), [])
+
     def test_fork(self):
         """A forking program: two complete files, the child's with its own allocation."""
         script = support.write_file(self.workdir, "prog.py", FORK_SCRIPT)
@@ -304,6 +338,10 @@ class RobustTest(support.ToolTestCase):
         cpath = os.path.join(self.workdir, "out.%d" % child["pid"])
         self.assertEqual(support.read_meta(cpath)["ppid"], str(parent["pid"]))
         self.assertEqual(support.read_meta(ppath)["pid"], str(parent["pid"]))
+        # The child left by os._exit(): no finalisation.
+        self.assertEqual(support.read_meta(cpath)["end"],
+                         "exit 0 without-finalisation")
+        self.assertEqual(support.read_meta(ppath)["end"], "exit 0")
 
         prows = self.assert_complete(ppath)
         crows = self.assert_complete(cpath)

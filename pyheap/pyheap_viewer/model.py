@@ -35,6 +35,25 @@ UNKNOWN_FUNCTION = "???"
 NO_OBJECT = "(no object)"
 
 
+def describe_end(end):
+    """How a run ended, from its `meta end` (ph_exec.c), in words; None
+    for a file without one (older files, exec, detailed_snapshot)."""
+    if not end or end == "exec":
+        return None
+    words = end.split()
+    if words[0] == "exit" and len(words) >= 2:
+        text = "exit status %s" % words[1]
+        if "without-finalisation" in words[2:]:
+            text += (", without the interpreter's finalisation (os._exit(), "
+                     "a C exit() or a forked child: what it would have "
+                     "freed is still live at exit)")
+        return text
+    if words[0] == "signal":
+        return ("killed by a signal (no exit call: the profile ends where "
+                "the signal struck)")
+    return end
+
+
 class Frame(tuple):
     """One frame of a stack: a Python frame or a native one.
 

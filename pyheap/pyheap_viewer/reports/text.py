@@ -4,7 +4,7 @@
 from ..formatting import (RULE, aligned, axis_number, column_widths, escape,
                           num, pct, plural, scale)
 from ..grouping import BY_HEADINGS, NAME_ONLY, CallTree, group_sites, nouns
-from ..model import CLASSES, TIME_UNITS, describe
+from ..model import CLASSES, TIME_UNITS, describe, describe_end
 from ..naming import frame_name
 from .base import Report, SourceLines, frame_text
 from .summary import read_for_summary, summary_lines
@@ -96,6 +96,9 @@ class TextPage:
         field("pyheap_print args",
               escape(" ".join(self.argv)) if self.argv else "(none)")
         field("Python", self._python_text())
+        ended = describe_end(meta.get("end"))
+        if ended is not None:
+            field("Ended", escape(ended))
         if meta.get("exec") is not None:
             field("Ended by exec", "%s (not followed: the profile stops at "
                   "the exec; run with --trace-children=yes to follow it)"
