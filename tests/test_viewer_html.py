@@ -41,6 +41,18 @@ def inline(html, tag):
     return found[0]
 
 
+def stack_path(data, sid):
+    """A page stack's frames, innermost first, as (file, line, function)."""
+    strings, frames, stacks = data["strings"], data["frames"], data["stacks"]
+    out = []
+    while sid >= 0:
+        fid = stacks["frame"][sid]
+        out.append((strings[frames["file"][fid]], frames["line"][fid],
+                    strings[frames["func"][fid]]))
+        sid = stacks["parent"][sid]
+    return tuple(out)
+
+
 def sha256(text):
     return "'sha256-%s'" % base64.b64encode(
         hashlib.sha256(text.encode("utf-8")).digest()).decode()
@@ -217,6 +229,53 @@ class DataTest(HtmlTestCase):
         self.assertEqual(data["profiles"][0]["snapshots"][old_s]["kind"], "peak")
         self.assertEqual(data["profiles"][1]["snapshots"][new_s]["kind"], "peak")
         self.check_accounted(data)
+
+    def test_the_diff_pairs_tables_are_pyheap_print_diffs(self):
+        data = page_data(self.page("--diff", OLD, NEW))
+        strings = data["strings"]
+        status, out, err = run_viewer(["--diff", "--format=json",
+                                       "--by=user-line", "--top=0", OLD, NEW])
+        self.assertEqual(status, 0, err)
+        text = json.loads(out)
+        want = sorted((r["location"], r["function"], r["bytes_before"],
+                       r["bytes_after"]) for r in text["rows"])
+        table = data["compare_tables"]["line"]
+        got = sorted((strings[r[1]], strings[r[2]], r[3], r[4])
+                     for r in table["rows"])
+        self.assertEqual(table["changed"], len(want))
+        self.assertEqual(got, want[:len(got)] if len(want) > len(got)
+                         else want)
+
+    def test_compared_snapshots_fold_the_same_stacks(self):
+        # One set of kept stacks for the whole page: a stack kept in one
+        # snapshot is kept, with its exact bytes, in every other.
+        folded = page_data(self.page("--diff", OLD, NEW, name="f.html"))
+        whole = page_data(self.page("--diff", "--fold-below=0", OLD, NEW,
+                                    name="w.html"))
+
+        def paths(data, keep_folded):
+            out = []
+            for p in data["profiles"]:
+                for d in p["details"]:
+                    rows = {}
+                    for sid, b, f in zip(d["rows"]["sid"], d["rows"]["b"],
+                                         d["rows"]["fold"]):
+                        if f and not keep_folded:
+                            continue
+                        key = stack_path(data, sid)
+                        rows[key] = rows.get(key, 0) + b
+                    out.append(rows)
+            return out
+        kept_rows = paths(folded, False)
+        all_rows = paths(whole, True)
+        kept = set().union(*kept_rows)
+        self.assertGreater(len(kept), 0)
+        for kept_here, everything in zip(kept_rows, all_rows):
+            for path, nbytes in everything.items():
+                if path in kept:
+                    self.assertEqual(kept_here.get(path), nbytes, path)
+                else:
+                    self.assertNotIn(path, kept_here)
 
     def test_diff_of_two_snapshots(self):
         data = page_data(self.page("--diff", "--at=indexed", "--at2=exit",
