@@ -354,13 +354,17 @@ class FoldTest(unittest.TestCase):
         own = {2: rec(50), 3: rec(3), 4: rec(2), 5: rec(1), 1: rec(10)}
         kept = pagedata.big_stacks(parents, own, 5)
         self.assertEqual(kept, {0, 1, 2})
-        folded = pagedata.fold_stacks(parents, own, kept)
+        nearest = pagedata.nearest_kept(parents, kept.__contains__)
+        self.assertEqual(nearest, [0, 1, 2, 1, 0, -1])
+        folded = pagedata.fold_stacks(nearest, own)
         self.assertEqual(sorted((k, v[0][0], sorted(v[1]))
                                 for k, v in folded.items()),
                          [(-1, 1, [5]), (0, 2, [4]), (1, 3, [3])])
-        self.assertEqual(pagedata.fold_stacks(parents, own, None), {})
+        self.assertEqual(pagedata.fold_stacks(None, own), {})
+        nothing = pagedata.big_stacks(parents, own, 1000)
+        self.assertEqual(nothing, set())
         everything = pagedata.fold_stacks(
-            parents, own, pagedata.big_stacks(parents, own, 1000))
+            pagedata.nearest_kept(parents, nothing.__contains__), own)
         self.assertEqual(sorted(everything), [-1])
         self.assertEqual(everything[-1][0][0], 66)
 

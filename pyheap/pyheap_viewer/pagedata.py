@@ -30,6 +30,7 @@
 # many stacks were folded and their bytes, and the page says how many
 # snapshots kept their sites and which option raises each limit.
 
+import heapq
 import os
 
 from .errors import InputError
@@ -234,19 +235,43 @@ def big_stacks(parents, own, threshold):
     as SiteTable.by_stack() gives) that, with the stacks under them (their
     callees'), hold at least `threshold` bytes: a set of kids, closed
     under callers."""
+    # Each stack's own bytes, its callers added with none; then, callees
+    # before callers (a stack's id is above its caller's), each total
+    # into its caller's: one visit per stack, not one per frame of each.
     subtree = {}
     for kid, rec in own.items():
-        nbytes = rec[0]
-        k = kid
-        while k >= 0:
-            subtree[k] = subtree.get(k, 0) + nbytes
+        if kid >= 0:
+            subtree[kid] = subtree.get(kid, 0) + rec[0]
+    for kid in list(subtree):
+        k = parents[kid]
+        while k >= 0 and k not in subtree:
+            subtree[k] = 0
             k = parents[k]
+    for kid in sorted(subtree, reverse=True):
+        parent = parents[kid]
+        if parent >= 0:
+            subtree[parent] += subtree[kid]
     return set(k for k, total in subtree.items() if total >= threshold)
 
 
-def fold_stacks(parents, own, kept):
-    """Fold the sites `own` (as big_stacks() takes them) into the stacks
-    `kept` (a container of kids closed under callers, or None: keep all).
+def nearest_kept(parents, is_kept):
+    """For every stack of a profile (`parents` by kid), the nearest stack,
+    itself or a caller, that `is_kept(kid)` says is kept; -1 if none (the
+    root).  One pass: a caller's id is below its callees'."""
+    nearest = [-1] * len(parents)
+    for kid in range(len(parents)):
+        if is_kept(kid):
+            nearest[kid] = kid
+        else:
+            parent = parents[kid]
+            nearest[kid] = nearest[parent] if parent >= 0 else -1
+    return nearest
+
+
+def fold_stacks(nearest, own):
+    """Fold the sites `own` (as big_stacks() takes them) into the kept
+    stacks: `nearest` (nearest_kept()) gives each stack's nearest kept
+    one, or is None (keep all).
 
     The bytes of a stack that is not kept go to its nearest kept caller
     (-1: none, the root).  Returns {kid: (rec, kids folded here)} of the
@@ -254,15 +279,15 @@ def fold_stacks(parents, own, kept):
     folded ones.  The page folds every snapshot into one kept set -- the
     big stacks of any of them -- so that two snapshots compared fold the
     same stacks the same way."""
-    if kept is None:
+    if nearest is None:
         return {}
     folded = {}
     for kid, rec in own.items():
-        if kid < 0 or kid in kept:
+        if kid < 0:
             continue
-        k = parents[kid]
-        while k >= 0 and k not in kept:
-            k = parents[k]
+        k = nearest[kid]
+        if k == kid:
+            continue
         acc = folded.get(k)
         if acc is None:
             acc = folded[k] = [[0] * 8, []]
@@ -270,24 +295,6 @@ def fold_stacks(parents, own, kept):
             acc[0][i] += rec[i]
         acc[1].append(kid)
     return folded
-
-
-class _KeptKids:
-    """`kid in kept` for the kids whose page stack id (`lookup`, which
-    gives -1 for a stack the page does not hold) is in `sids`."""
-
-    __slots__ = ("sid_of", "sids", "memo")
-
-    def __init__(self, sid_of, sids):
-        self.sid_of = sid_of
-        self.sids = sids
-        self.memo = {}
-
-    def __contains__(self, kid):
-        found = self.memo.get(kid)
-        if found is None:
-            found = self.memo[kid] = self.sid_of(kid) in self.sids
-        return found
 
 
 def _dominant_types(snap):
@@ -315,6 +322,7 @@ class ProfilePage:
         self.name = name
         self.options = options
         self.sid_of = tables.stack_ids(view)
+        self._table_keys = {}       # kid -> its (line, function, package)
 
     def choose(self, max_snapshots, detail_at=()):
         """Pick the snapshots whose sites the page keeps."""
@@ -341,16 +349,18 @@ class ProfilePage:
         view = self.view
         prof = view.profile
         snaps = self.snaps
-        kept = None
+        nearest = None
         if kept_sids is not None:
-            kept = _KeptKids(self.tables.stack_lookup(view), kept_sids)
+            lookup = self.tables.stack_lookup(view)
+            nearest = nearest_kept(prof.stack_parent,
+                                   lambda kid: lookup(kid) in kept_sids)
         details = []
         snap_rows = []
         for i, snap in enumerate(snaps):
             d = -1
             if snap in self.chosen:
                 d = len(details)
-                details.append(self.detail(snap, i, kept))
+                details.append(self.detail(snap, i, nearest))
             snap_rows.append(self.snapshot_row(snap, d))
         with_sites = sum(1 for s in snaps if s.sites is not None
                          and s.has_sites)
@@ -414,12 +424,11 @@ class ProfilePage:
             "d": detail,
         }
 
-    def detail(self, snap, index, kept):
-        """A snapshot's sites, folded into `kept`, and its tables."""
-        view = self.view
-        prof = view.profile
+    def detail(self, snap, index, nearest):
+        """A snapshot's sites, folded (nearest: see fold_stacks()), and its
+        tables."""
         own = snap.by_stack()
-        folded = fold_stacks(prof.stack_parent, own, kept)
+        folded = fold_stacks(nearest, own)
         folded_kids = set()
         for _rec, kids in folded.values():
             folded_kids.update(kids)
@@ -465,30 +474,88 @@ class ProfilePage:
             "stacks": len(own),
             "folded_stacks": len(folded_kids),
             "folded_bytes": folded_B,
-            "tables": {by: self.table(snap, own, by) for by in TABLE_BYS},
+            "tables": self.snapshot_tables(snap, own),
         }
 
-    def table(self, snap, own, by):
+    def snapshot_tables(self, snap, own):
+        """A snapshot's tables by line, function, package and type.
+
+        The first three in one pass over its sites, each stack's three
+        keys computed once for the page (a page holds tens of snapshots
+        of mostly the same stacks); rows as group_sites() makes them --
+        the same groups, names and order -- for the TABLE_ROWS biggest.
+        The type table is group_sites()'s (only exit, user and region
+        snapshots have one)."""
+        site_name = self.view.locator().site_name
+        keys_of = self._table_keys
+        sums = ({}, {}, {})
+        for kid, rec in own.items():
+            keys = keys_of.get(kid)
+            if keys is None:
+                line = site_name(kid, "line")
+                function = site_name(kid, "function")
+                keys = keys_of[kid] = ((line[0], line[1]),
+                                       (function[0], function[1]),
+                                       site_name(kid, "package")[0])
+            for acc_by, key in zip(sums, keys):
+                acc = acc_by.get(key)
+                if acc is None:
+                    acc_by[key] = [rec[0], rec[1], rec[2], rec[3], rec[4],
+                                   kid]
+                else:
+                    acc[0] += rec[0]
+                    acc[1] += rec[1]
+                    acc[2] += rec[2]
+                    acc[3] += rec[3]
+                    acc[4] += rec[4]
+        out = {by: self._table(by, acc_by)
+               for by, acc_by in zip(TABLE_BYS[:3], sums)}
+        out["type"] = self._type_table(snap, own)
+        return out
+
+    def _table(self, by, sums):
+        """The table of `by` from its sums ({key: [bytes, blocks, raw,
+        pymalloc, large, a kid]})."""
         view = self.view
-        if by == "type" and (snap.typed is None or snap.kind not in
-                             ("exit", "user", "region")):
-            # Only exit, user and region snapshots record types.
-            return None
-        groups = group_sites(view, own, by, 0, snap)
-        rows = []
+        site_name = view.locator().site_name
+        rows = list(sums.values())
+        if len(rows) > TABLE_ROWS:
+            cut = heapq.nlargest(TABLE_ROWS, [acc[0] for acc in rows])[-1]
+            rows = [acc for acc in rows if acc[0] >= cut]
+        named = []
+        for acc in rows:
+            location, function, sort_key, frame = site_name(acc[5], by)
+            if by == "package":
+                function = ""
+            named.append((-acc[0], sort_key, function, location, frame, acc))
+        named.sort(key=lambda r: r[:3])
         string = self.tables.string
-        rest = [0, 0]
-        for i, g in enumerate(groups):
-            if i >= TABLE_ROWS:
-                rest[0] += g.bytes
-                rest[1] += g.blocks
-                continue
-            fid = (self.tables.frame(g.frame, view)
-                   if by in ("line", "function") and g.frame is not None
-                   else -1)
-            rows.append([fid, string(g.location), string(g.function or ""),
-                         g.bytes, g.blocks] + list(g.by_class))
-        return {"rows": rows, "groups": len(groups), "rest": rest}
+        out = []
+        shown = [0, 0]
+        for _, _, function, location, frame, acc in named[:TABLE_ROWS]:
+            fid = (self.tables.frame(frame, view)
+                   if by != "package" and frame is not None else -1)
+            out.append([fid, string(location), string(function or ""),
+                        acc[0], acc[1], acc[2], acc[3], acc[4]])
+            shown[0] += acc[0]
+            shown[1] += acc[1]
+        total = [sum(acc[0] for acc in sums.values()),
+                 sum(acc[1] for acc in sums.values())]
+        return {"rows": out, "groups": len(sums),
+                "rest": [total[0] - shown[0], total[1] - shown[1]]}
+
+    def _type_table(self, snap, own):
+        if snap.typed is None or snap.kind not in ("exit", "user", "region"):
+            return None
+        groups = group_sites(self.view, own, "type", TABLE_ROWS, snap)
+        string = self.tables.string
+        rows = [[-1, string(g.location), string(g.function or ""),
+                 g.bytes, g.blocks] + list(g.by_class) for g in groups]
+        shown = [sum(r[3] for r in rows), sum(r[4] for r in rows)]
+        total = [sum(rec[0] for rec in own.values()),
+                 sum(rec[1] for rec in own.values())]
+        return {"rows": rows, "groups": groups.n_groups,
+                "rest": [total[0] - shown[0], total[1] - shown[1]]}
 
     def verdict(self):
         """The growing lines (growth.py, births.py), as the summary has

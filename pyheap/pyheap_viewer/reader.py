@@ -497,7 +497,8 @@ class _Reader:
                     if snap_state < 8:
                         snap_state = 8
                         snap.arena_bands = []
-                    _diagnose(parts, {})
+                    if len(parts) != 4 or not b"".join(parts[1:]).isdigit():
+                        _diagnose(parts, {})
                     if int(parts[1]) != len(snap.arena_bands):
                         raise BadRecord("'arenas' record: band %s, expected "
                                         "%d" % (show_field(parts[1]),
@@ -513,7 +514,8 @@ class _Reader:
                     if snap_state == 8:
                         snap_state = 9
                         snap.pinned = [] if keep else None
-                    _diagnose(parts, {"K": n_stacks})
+                    if len(parts) != 6 or not b"".join(parts[1:]).isdigit():
+                        _diagnose(parts, {"K": n_stacks})
                     kid, band = int(parts[1]), int(parts[2])
                     if kid >= n_stacks or band >= 10:
                         raise BadRecord("'pinned' record: stack %d or band %d "
