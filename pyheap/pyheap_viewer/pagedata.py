@@ -140,66 +140,49 @@ class PageTables:
             return None
         return text[:SOURCE_WIDTH] or None
 
-    def stack_ids(self, view):
-        """A function kid -> the page's stack id, for `view`'s profile."""
+    def stack_ids(self, view, add=True):
+        """A function kid -> the page's stack id, for `view`'s profile.
+        With add=False it adds nothing to the page: a stack the page does
+        not hold gives -1."""
         prof = view.profile
         parents = prof.stack_parent
         fids = prof.stack_frame
         frames = prof.frames
+        stack_ids = self._stack_ids
         memo = {}
+        missing = -2                # a stack the page does not hold
+
+        def frame_id(frame):
+            if add:
+                return self.frame(frame, view)
+            return self._frame_ids.get(self.frame_key(frame), missing)
 
         def sid_of(kid):
             if kid < 0:
                 return -1
             found = memo.get(kid)
-            if found is not None:
-                return found
-            chain = []
-            k = kid
-            while k >= 0 and k not in memo:
-                chain.append(k)
-                k = parents[k]
-            parent = memo[k] if k >= 0 else -1
-            for k in reversed(chain):
-                fid = self.frame(frames[fids[k]], view)
-                key = (parent, fid)
-                sid = self._stack_ids.get(key)
-                if sid is None:
-                    sid = self._stack_ids[key] = len(self.stack_parent)
-                    self.stack_parent.append(parent)
-                    self.stack_frame.append(fid)
-                memo[k] = parent = sid
-            return parent
+            if found is None:
+                chain = []
+                k = kid
+                while k >= 0 and k not in memo:
+                    chain.append(k)
+                    k = parents[k]
+                parent = memo[k] if k >= 0 else -1
+                for k in reversed(chain):
+                    sid = missing
+                    fid = missing if parent == missing else \
+                        frame_id(frames[fids[k]])
+                    if fid != missing:
+                        key = (parent, fid)
+                        sid = stack_ids.get(key, missing)
+                        if sid == missing and add:
+                            sid = stack_ids[key] = len(self.stack_parent)
+                            self.stack_parent.append(parent)
+                            self.stack_frame.append(fid)
+                    memo[k] = parent = sid
+                found = memo[kid]
+            return found if found != missing else -1
         return sid_of
-
-    def stack_lookup(self, view):
-        """A function kid -> the page's stack id of that stack of `view`'s
-        profile if the page holds it, else -1; it adds nothing to the
-        page (stack_ids() does)."""
-        prof = view.profile
-        parents = prof.stack_parent
-        fids = prof.stack_frame
-        frames = prof.frames
-        frame_ids = self._frame_ids
-        stack_ids = self._stack_ids
-        frame_key = self.frame_key
-        memo = {}
-
-        def lookup(kid):
-            if kid < 0:
-                return -1
-            found = memo.get(kid)
-            if found is not None:
-                return found
-            parent = lookup(parents[kid]) if parents[kid] >= 0 else -1
-            sid = -1
-            if parent >= 0 or parents[kid] < 0:
-                fid = frame_ids.get(frame_key(frames[fids[kid]]))
-                if fid is not None:
-                    sid = stack_ids.get((parent, fid), -1)
-            memo[kid] = sid
-            return sid
-        return lookup
 
     def to_json(self):
         return {"strings": self.strings, "frames": self.frames,
@@ -336,11 +319,13 @@ class ProfilePage:
         parents = self.view.profile.stack_parent
         sid_of = self.sid_of
         out = set()
-        for snap in self.chosen:
-            threshold = snap.heap_B * fold_below / 100.0
-            out.update(sid_of(k) for k in big_stacks(parents,
-                                                     snap.by_stack(),
-                                                     threshold))
+        # In time order and by stack id: the page's ids, hence its bytes,
+        # are the same on every run.
+        for snap in self.snaps:
+            if snap in self.chosen:
+                threshold = snap.heap_B * fold_below / 100.0
+                out.update(sid_of(k) for k in sorted(big_stacks(
+                    parents, snap.by_stack(), threshold)))
         return out
 
     def to_json(self, kept_sids):
@@ -351,7 +336,7 @@ class ProfilePage:
         snaps = self.snaps
         nearest = None
         if kept_sids is not None:
-            lookup = self.tables.stack_lookup(view)
+            lookup = self.tables.stack_ids(view, add=False)
             nearest = nearest_kept(prof.stack_parent,
                                    lambda kid: lookup(kid) in kept_sids)
         details = []
@@ -671,7 +656,7 @@ def diff_table(tables, old_view, old_snap, new_view, new_snap, by):
         sides.append({(g.location, g.function or ""): g for g in groups})
     old, new = sides
     rows = []
-    for key in set(old) | set(new):
+    for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
         before, after = (a.bytes if a else 0), (b.bytes if b else 0)
         if before == after:
