@@ -83,7 +83,7 @@ extern Bool VG_(clo_trace_children);
 HChar      *PH_(exec_target);        /* the program of a pending execve */
 Bool        PH_(forked_with_fixed_name);
 static Int  start_pid;          /* the process valgrind started */
-static Bool exit_seen;          /* the program called exit_group or exit */
+static Bool exit_seen;          /* the program called exit_group */
 static Int  exit_code;          /* ... with this status */
 
 typedef enum { TraceNotGiven, TraceNo, TraceYes } TraceChildren;
@@ -111,9 +111,10 @@ void PH_(pre_syscall)(ThreadId tid, UInt syscallno, UWord *args, UInt nArgs)
    struct vg_stat st;
    TraceChildren given;
 
-   if (syscallno == __NR_exit_group || syscallno == __NR_exit) {
-      /* exit ends a thread only; if it is the last one, its status is the
-         process's, as exit_group's is. */
+   if (syscallno == __NR_exit_group) {
+      /* Not exit: it ends one thread (a Python thread's end, with status
+         0), and the process may die of a signal later.  exit() and
+         _exit() in glibc, hence sys.exit and os._exit, call exit_group. */
       exit_seen = True;
       exit_code = (Int)(args[0] & 0xff);
       return;
@@ -173,7 +174,7 @@ void PH_(init_exec)(void)
 /* The file says how the run ended, so that a profile cut short is not
    mistaken for a whole one.  The core calls the tool's fini with no exit
    status (m_main.c passes 0 whatever happened), so the tool watches the
-   program's exit_group and exit system calls for it:
+   program's exit_group system call for it:
 
      exit N                      the program exited with status N, after
                                  the interpreter's finalisation (or the

@@ -129,7 +129,11 @@ class RobustTest(support.ToolTestCase):
 
     def test_killed_by_sigterm(self):
         """A program that SIGTERMs itself: killed by the signal, the file is complete."""
-        source = BIG_SCRIPT + "import signal\nos.kill(os.getpid(), signal.SIGTERM)\n" \
+        # A thread that ends first (its exit system call is not the
+        # process's exit).
+        source = BIG_SCRIPT + "import signal, threading\n" \
+            "t = threading.Thread(target=len, args=('x',)); t.start(); t.join()\n" \
+            "os.kill(os.getpid(), signal.SIGTERM)\n" \
             "open('after-kill', 'w').close()\n"
         script = support.write_file(self.workdir, "prog.py", source)
         out = os.path.join(self.workdir, "term.out")
