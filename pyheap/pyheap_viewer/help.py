@@ -160,11 +160,13 @@ options:
                         others evenly spread) [40]; every snapshot is on
                         the timeline
   --fold-below=PCT      with --html: fold a stack that holds less than
-                        PCT percent of a snapshot's heap, with its
-                        callees, into its nearest caller that holds more
-                        (the graph shows a "(folded)" frame there, the
-                        page says how many stacks and bytes) [0.05];
-                        0 keeps every stack
+                        PCT percent of the heap, with its callees, in
+                        every snapshot of the page into its nearest
+                        caller that holds more (the graph shows a
+                        "(folded)" frame there, the page says how many
+                        stacks and bytes; all snapshots fold the same
+                        stacks, so that any two compare) [0.05]; 0 keeps
+                        every stack
   --export=FORMAT       write the profile in another tool's format
                         (below): massif, collapsed, speedscope or json
   -o FILE, --output=FILE  write the output to FILE instead of stdout
