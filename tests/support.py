@@ -549,32 +549,29 @@ def damaged_copies(good, n_cases, seed, kinds=range(DAMAGE_KINDS)):
             data = data[:rnd.randrange(len(data))]
         else:                   # drop, repeat or swap lines
             copy = list(lines)
-            j = rnd.randrange(len(copy))
-            how = rnd.randrange(3)
-            if how == 0:
-                del copy[j]
-            elif how == 1:
-                copy.insert(j, copy[j])
-            else:
-                k = rnd.randrange(len(copy))
-                copy[j], copy[k] = copy[k], copy[j]
+            _move_a_line(rnd, copy, 0)
             data = bytearray(b"\n".join(copy) + b"\n")
         yield "case %d (kind %d)" % (i, kind), kind, bytes(data)
+
+
+def _move_a_line(rnd, lines, first):
+    """Drop, repeat or swap a line of `lines[first:]`, in place."""
+    j = rnd.randrange(first, len(lines))
+    how = rnd.randrange(3)
+    if how == 0:
+        del lines[j]
+    elif how == 1:
+        lines.insert(j, lines[j])
+    else:
+        k = rnd.randrange(first, len(lines))
+        lines[j], lines[k] = lines[k], lines[j]
 
 
 def _semantic_damage(rnd, kind, lines, numeric):
     """A damage that keeps every record well-formed (damaged_copies())."""
     copy = list(lines[:-1])         # without the trailer
     if kind == 6:
-        j = rnd.randrange(1, len(copy))
-        how = rnd.randrange(3)
-        if how == 0:
-            del copy[j]
-        elif how == 1:
-            copy.insert(j, copy[j])
-        else:
-            k = rnd.randrange(1, len(copy))
-            copy[j], copy[k] = copy[k], copy[j]
+        _move_a_line(rnd, copy, 1)      # the first line stays first
     else:
         j = rnd.choice(numeric)
         fields = copy[j].split(b" ")
