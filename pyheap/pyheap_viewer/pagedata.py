@@ -38,7 +38,7 @@ from .grouping import group_sites
 from .growth import GROWTH_KINDS, growth_trends
 from .leaks import leak_table
 from .model import CLASSES, TIME_UNITS, describe, describe_end
-from .naming import STDLIB, frame_name
+from .naming import STDLIB
 from .pinning import pinning
 
 # The page format's version (html/report.js reads it).
@@ -546,7 +546,6 @@ class ProfilePage:
         """The growing lines (growth.py, births.py), as the summary has
         them."""
         view = self.view
-        prof = view.profile
         opts = self.options
         try:
             trends, points, _grouping = growth_trends(

@@ -80,7 +80,6 @@
   // Frames and stacks
   // ----------------------------------------------------------------------
 
-  function frameCat(fid) { return fid < 0 ? -1 : FR.cat[fid]; }
   function frameFile(fid) { return str(FR.file[fid]) || "?"; }
   function frameFunc(fid) { return str(FR.func[fid]) || "???"; }
   function frameLoc(fid) {
@@ -461,7 +460,7 @@
     // and labelled ones, staggered where they would overlap.  The dots are
     // drawn detailed first, the peak last, so that of two dots at one
     // place (the peak is often next to the exit) the peak is on top.
-    var rows = [[], [], []], skipped = 0;
+    var rows = [[], [], []];
     var order = P.snapshots.map(function (s, si) { return si; });
     var rank = { detailed: 0, mark: 1, user: 2, region: 2, exit: 3, peak: 4 };
     order.sort(function (a, b) {
@@ -481,7 +480,7 @@
       var left = Math.max(ml - 30, Math.min(cx - w / 2, W - mr - w)), row = 0;
       var clash = function (iv) { return iv[0] < left + w && left < iv[1]; };
       while (row < 3 && rows[row].some(clash)) row++;
-      if (row === 3) { skipped++; return; }
+      if (row === 3) return;
       rows[row].push([left, left + w]);
       var ty = 12 + row * 12;
       under.appendChild(sv("line", { x1: cx, x2: cx, y1: ty + 3, y2: y(0) }, "snap-line"));
