@@ -106,6 +106,30 @@ Addr *PH_(arena_starts)(UInt *n)
    return out;
 }
 
+static Int cmp_arena_ranges(const void *a, const void *b)
+{
+   Addr x = ((const PhArenaRange *)a)->start, y = ((const PhArenaRange *)b)->start;
+   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+PhArenaRange *PH_(arena_ranges)(UInt *n)
+{
+   PhArenaRange *out;
+   Arena *a;
+   UInt i = 0;
+   *n = VG_(HT_count_nodes)(arena_table);
+   out = VG_(malloc)("ph.arenas.ranges", (*n ? *n : 1) * sizeof(PhArenaRange));
+   VG_(HT_ResetIter)(arena_table);
+   while ((a = VG_(HT_Next)(arena_table)) != NULL) {
+      out[i].start = a->key;
+      out[i].szB = a->szB;
+      out[i].is_arena = a->is_arena;
+      i++;
+   }
+   VG_(ssort)(out, *n, sizeof(PhArenaRange), cmp_arena_ranges);
+   return out;
+}
+
 //------------------------------------------------------------//
 //--- Totals, the time and the exact peak                  ---//
 //------------------------------------------------------------//

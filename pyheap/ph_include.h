@@ -43,6 +43,8 @@
       ph_births.c           birth epochs: when each live block was born
       ph_pinning.c          how full the pymalloc arenas are, and which
                             stacks' blocks keep the emptiest ones mapped
+      ph_retainers.c        who holds the live blocks: the chain of
+                            pointers from a root, and what nothing holds
       ph_output.c           the output file (docs/file-format.md)
       ph_monitor.c          gdb monitor commands (vgdb)
       ph_exec.c             how the program ends (exit, a signal, exec: its
@@ -278,6 +280,15 @@ UInt PH_(capture_stack)(ThreadId tid);
 
 /* The type of the Python object in block B, or -1.  Inside PH_(guarded). */
 Int PH_(block_type_sid)(const PhBlock *b);
+/* The same, with the object's offset in B and its type object; with
+   DEAD, also a dead object (reference count 0) a free list keeps. */
+Int PH_(block_object)(const PhBlock *b, UInt *obj_off, Addr *type, Bool *dead);
+/* Is the type object T a weak reference type (its referent not held)? */
+Bool PH_(type_is_weakref)(Addr t);
+/* Where the pointer-free data of object OBJ of type T starts (0: none). */
+UInt PH_(object_data_off)(Addr obj, Addr t);
+/* The text of OBJ if it is a str object, interned; else -1. */
+Int PH_(str_object_sid)(Addr obj);
 
 void PH_(init_python)(void);
 
@@ -363,6 +374,14 @@ void PH_(arena_alloc)(Addr p, SizeT szB);
 void PH_(arena_free)(Addr p);
 /* The pymalloc arenas mapped now, sorted by address; VG_(free) the array. */
 Addr *PH_(arena_starts)(UInt *n);
+/* Everything the arena allocator handed out (arenas and CPython's frame
+   chunks), sorted by address; VG_(free) the array. */
+typedef struct {
+   Addr  start;
+   SizeT szB;
+   Bool  is_arena;
+} PhArenaRange;
+PhArenaRange *PH_(arena_ranges)(UInt *n);
 
 void PH_(init_blocks)(void);
 
@@ -473,6 +492,35 @@ typedef struct {
    ULong n;
 } BornEntry;
 
+/* What holds a stack's live blocks (ph_retainers.c): the chain of
+   holders up from them, each link a block's stack, class, type and the
+   name it is stored under, to a module (which sys.modules holds), a root,
+   or none (lost). */
+#define PH_RET_MAX_LINKS 12
+#define PH_RET_NAME_VARIOUS (-2)         /* the blocks' links disagree */
+
+typedef enum { HeldModule, HeldGlobal, HeldStack, HeldFrame, HeldMapped, HeldLost,
+               HeldDeep, N_HELD_ENDS } HeldEnd;
+extern const HChar *const PH_(held_end_names)[N_HELD_ENDS];
+
+typedef struct {
+   UInt  kid;
+   UInt  cls;
+   Int   type_sid;
+   Int   name_sid;
+} HeldLink;
+
+typedef struct {
+   UInt     kid;
+   UInt     cls;
+   Int      type_sid;
+   UInt     end;                      /* HeldEnd */
+   UInt     n_links;
+   HeldLink links[PH_RET_MAX_LINKS];
+   ULong    B;
+   ULong    n;
+} HeldEntry;
+
 typedef struct {
    UInt        n_entries;
    SiteEntry  *entries;
@@ -488,6 +536,9 @@ typedef struct {
    ArenaBand   bands[PH_ARENA_BANDS];
    UInt        n_pinned;
    PinEntry   *pinned;
+   Bool        has_held;              /* the retainers scan ran */
+   UInt        n_held;
+   HeldEntry  *held;
 } Detail;
 
 typedef enum { SnapSample, SnapDetailed, SnapPeak, SnapExit, SnapUser, SnapRegion,
@@ -586,6 +637,18 @@ void PH_(scan_births)(Detail *d);
 
 /* Fill D's arena bands and pinned entries from the live blocks. */
 void PH_(scan_arena_use)(Detail *d);
+
+//------------------------------------------------------------//
+//--- ph_retainers.c: who holds the live blocks            ---//
+//------------------------------------------------------------//
+
+extern Bool  PH_(clo_retainers);
+extern ULong PH_(n_retainer_scans);
+extern ULong PH_(n_retainer_faults);
+
+/* Fill D's held entries from the live blocks born at allocation number
+   MIN_SEQ or later. */
+void PH_(scan_retainers)(Detail *d, ULong min_seq);
 
 //------------------------------------------------------------//
 //--- ph_output.c: the output file                         ---//

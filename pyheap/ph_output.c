@@ -35,7 +35,7 @@
 #include "ph_include.h"
 #include "ph_text.h"
 
-#define PH_FORMAT_VERSION 2
+#define PH_FORMAT_VERSION 3
 
 //------------------------------------------------------------//
 //--- Writing the output file                              ---//
@@ -43,7 +43,7 @@
 
 /* The format is documented in docs/file-format.md.  A short sample:
 
-      pyheap-out 2
+      pyheap-out 3
       meta cmd python3 demo.py
       meta time_unit B
       ...
@@ -134,6 +134,49 @@ static Int cmp_typed_entries(const void *a, const void *b)
    if (x->cls != y->cls)
       return x->cls < y->cls ? -1 : 1;
    return x->type_sid < y->type_sid ? -1 : x->type_sid > y->type_sid ? 1 : 0;
+}
+
+/* Held entries: bytes descending, then the whole key, so that the order
+   is the same in every run. */
+static Int cmp_held_entries(const void *a, const void *b)
+{
+   const HeldEntry *x = a, *y = b;
+   UInt k;
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+   if (x->B != y->B)
+      return x->B > y->B ? -1 : 1;
+   CMP(kid);
+   CMP(cls);
+   CMP(type_sid);
+   CMP(end);
+   CMP(n_links);
+   for (k = 0; k < x->n_links; k++) {
+      CMP(links[k].kid);
+      CMP(links[k].cls);
+      CMP(links[k].type_sid);
+      CMP(links[k].name_sid);
+   }
+   CMP(n);
+#undef CMP
+   return 0;
+}
+
+static void write_held(const Detail *d)
+{
+   UInt i, k;
+   VG_(ssort)(d->held, d->n_held, sizeof(HeldEntry), cmp_held_entries);
+   for (i = 0; i < d->n_held; i++) {
+      const HeldEntry *e = &d->held[i];
+      VG_(fprintf)(out_fp, "held %d %s %d %llu %llu %s %u", (Int)e->kid - 1,
+                   PH_(class_names)[e->cls], e->type_sid, e->B, e->n,
+                   PH_(held_end_names)[e->end], e->n_links);
+      for (k = 0; k < e->n_links; k++)
+         VG_(fprintf)(out_fp, " %d %s %d %d", (Int)e->links[k].kid - 1,
+                      PH_(class_names)[e->links[k].cls], e->links[k].type_sid,
+                      e->links[k].name_sid);
+      VG_(fprintf)(out_fp, "\n");
+      out_lines++;
+   }
 }
 
 static void write_sample(UInt n, const Snapshot *s)
@@ -231,6 +274,11 @@ static void write_detail(UInt n, const Snapshot *s)
                       d->pinned[i].n);
          out_lines++;
       }
+   }
+   if (d != NULL && d->has_held) {
+      VG_(fprintf)(out_fp, "retainers %u\n", d->n_held);
+      out_lines++;
+      write_held(d);
    }
    VG_(fprintf)(out_fp, "end-snapshot\n");
    out_lines++;

@@ -645,32 +645,122 @@ static Int type_name_sid(Addr t)
    return tn->sid;
 }
 
-/* The type of the object in block B, or -1.  Inside a read. */
-Int PH_(block_type_sid)(const Block *b)
+/* The object in block B: its type's name (-1: B holds no object), with
+   the object's offset in the block and its type object.  With DEAD, an
+   object whose reference count is 0 counts too (*DEAD says which): a
+   dead object a free list keeps, its words stale but for the list's
+   link.  Inside a read. */
+Int PH_(block_object)(const Block *b, UInt *obj_off, Addr *type, Bool *dead)
 {
    static const UInt offsets[] = { 0, 2 * sizeof(UWord), 4 * sizeof(UWord) };
    UInt i;
    for (i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
       Addr obj = b->addr + offsets[i];
       UWord refcnt, flags;
+      Addr t;
       Int sid;
       if (offsets[i] + 2 * sizeof(UWord) > b->szB)
          break;
       refcnt = rd_word(obj);
-      if (refcnt == 0 || refcnt > (1UL << 40))
+      if ((refcnt == 0 && dead == NULL) || refcnt > (1UL << 40))
          continue;
-      sid = type_name_sid(rd_word(obj + 8));
+      t = rd_word(obj + 8);
+      sid = type_name_sid(t);
       if (sid < 0)
          continue;
-      flags = rd_word(rd_word(obj + 8) + TP_FLAGS_OFF);
-      if (i == 0 && !(flags & TPFLAG_HAVE_GC))
+      flags = rd_word(t + TP_FLAGS_OFF);
+      if ((i == 0 && !(flags & TPFLAG_HAVE_GC))
+          || (i == 1 && (flags & TPFLAG_HAVE_GC) && !(flags & TPFLAG_PREHEADER))
+          || (i == 2 && (flags & TPFLAG_HAVE_GC) && (flags & TPFLAG_PREHEADER))) {
+         *obj_off = offsets[i];
+         *type = t;
+         if (dead != NULL)
+            *dead = refcnt == 0;
          return sid;
-      if (i == 1 && (flags & TPFLAG_HAVE_GC) && !(flags & TPFLAG_PREHEADER))
-         return sid;
-      if (i == 2 && (flags & TPFLAG_HAVE_GC) && (flags & TPFLAG_PREHEADER))
-         return sid;
+      }
    }
    return -1;
+}
+
+/* The type of the object in block B, or -1.  Inside a read. */
+Int PH_(block_type_sid)(const Block *b)
+{
+   UInt obj_off;
+   Addr type;
+   return PH_(block_object)(b, &obj_off, &type, NULL);
+}
+
+/* Is T (a type object) weakref.ref, a proxy type or a subclass of one?
+   Their referent is not held.  PyWeakReference starts with the object
+   header and wr_object; tp_base is at 256 in PyTypeObject, public API
+   unchanged since 3.8.  Inside a read. */
+#define TP_BASE_OFF 256
+
+Bool PH_(type_is_weakref)(Addr t)
+{
+   static Int ref_sids[3] = { -2, -2, -2 };
+   static const HChar *const names[3] = {
+      "weakref.ReferenceType", "weakref.ProxyType", "weakref.CallableProxyType"
+   };
+   UInt depth, i;
+   if (ref_sids[0] == -2)
+      for (i = 0; i < 3; i++)
+         ref_sids[i] = PH_(intern_str)(names[i]);
+   for (depth = 0; depth < 16 && t != 0; depth++) {
+      Int sid = type_name_sid(t);
+      if (sid < 0)
+         return False;
+      for (i = 0; i < 3; i++)
+         if (sid == ref_sids[i])
+            return True;
+      t = rd_word(t + TP_BASE_OFF);
+   }
+   return False;
+}
+
+/* Where the pointer-free part of the object OBJ of type T starts, from
+   OBJ; 0 if it may hold pointers anywhere.  A str's characters, a bytes'
+   bytes, an int's digits, a float's value and a code object's bytecode
+   are data: read as words they look like heap addresses (Valgrind puts
+   the heap low, and two 16-bit code units followed by two empty inline
+   caches make a 32-bit number).  Subclasses are read whole.  Inside a
+   read. */
+#define TPFLAG_HEAPTYPE (1UL << 9)
+
+UInt PH_(object_data_off)(Addr obj, Addr t)
+{
+   static Int int_sid = -2, float_sid = -2;
+   Int sid;
+   if (py == NULL)
+      return 0;
+   if (t == py_unicode_type && t != 0) {
+      UInt state = rd_u32(obj + py->str_state);
+      if (!(state & (1u << py->str_compact_bit)))
+         return 0;
+      return (state & (1u << py->str_ascii_bit)) ? py->str_ascii_data : py->str_compact_data;
+   }
+   if (t == py_bytes_type && t != 0)
+      return py->bytes_sval;
+   if (t == py_code_type && t != 0)
+      return py->co_code_adaptive;
+   if (int_sid == -2) {
+      int_sid = PH_(intern_str)("int");
+      float_sid = PH_(intern_str)("float");
+   }
+   sid = type_name_sid(t);
+   if ((sid == int_sid || sid == float_sid) && !(rd_word(t + TP_FLAGS_OFF) & TPFLAG_HEAPTYPE))
+      return sid == int_sid ? py->var_size + sizeof(UWord) : 2 * sizeof(UWord);
+   return 0;
+}
+
+/* The text of OBJ if it is a str object, interned; else -1.  Inside a read. */
+Int PH_(str_object_sid)(Addr obj)
+{
+   if (py == NULL || py_unicode_type == 0 || obj == 0 || (obj & 7) != 0)
+      return -1;
+   if (rd_word(obj + py->ob_type) != py_unicode_type)
+      return -1;
+   return read_str_sid(obj);
 }
 
 //------------------------------------------------------------//

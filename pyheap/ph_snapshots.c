@@ -91,6 +91,8 @@ void PH_(free_detail)(Detail *d)
       VG_(free)(d->born);
    if (d->pinned)
       VG_(free)(d->pinned);
+   if (d->held)
+      VG_(free)(d->held);
    VG_(free)(d);
 }
 
@@ -155,6 +157,7 @@ void PH_(take_live_snapshot)(Snapshot *s)
    PH_(scan_blocks)(s->detail, 0, False);
    PH_(scan_births)(s->detail);
    PH_(scan_arena_use)(s->detail);
+   PH_(scan_retainers)(s->detail, 0);
    if (PH_(n_marks) > 0)
       PH_(scan_marks)(s->detail, 1);
 }
@@ -174,6 +177,7 @@ void PH_(take_user_snapshot)(const HChar *label)
    PH_(scan_blocks)(s.detail, 0, False);
    PH_(scan_births)(s.detail);
    PH_(scan_arena_use)(s.detail);
+   PH_(scan_retainers)(s.detail, 0);
    s.label = VG_(strdup)("ph.label", label);
    VG_(addToXA)(PH_(user_snaps), &s);
 }

@@ -88,7 +88,7 @@ class RobustTest(support.ToolTestCase):
         lines = read_lines(path)
         self.assertEqual(lines[-1], "", "no newline at the end of %s" % path)
         lines = lines[:-1]
-        self.assertEqual(lines[0], "pyheap-out 2")
+        self.assertEqual(lines[0], "pyheap-out 3")
         self.assertEqual(lines[-1], "end-of-file %d" % (len(lines) - 1))
         # The viewer reads it (it rejects truncated files) at both ends.
         support.viewer_json(path, at="peak")

@@ -697,7 +697,7 @@ class CommandLineTest(ViewerTestCase):
     def test_version(self):
         self.assertRegex(self.view("--version"),
                          r"^pyheap_print \S+ \(pyheap\), reads format "
-                         r"version 1, 2\n$")
+                         r"version 1, 2, 3\n$")
 
     def test_bad_usage(self):
         for args, fragment in (
@@ -797,12 +797,12 @@ class InputErrorTest(ViewerTestCase):
                    "line 148: data after the end-of-file trailer (line 147)")
 
     def test_future_version(self):
-        self.check(b"pyheap-out 3" + self.good[12:],
-                   "line 1: unsupported format version 3 (this pyheap_print "
-                   "0.1.0 reads version 1, 2; a newer pyheap_print is "
+        self.check(b"pyheap-out 4" + self.good[12:],
+                   "line 1: unsupported format version 4 (this pyheap_print "
+                   "0.1.0 reads version 1, 2, 3; a newer pyheap_print is "
                    "needed)")
         self.check(b"pyheap-out 17\n", "line 1: unsupported format version "
-                   "17 (this pyheap_print 0.1.0 reads version 1, 2; a newer "
+                   "17 (this pyheap_print 0.1.0 reads version 1, 2, 3; a newer "
                    "pyheap_print is needed)")
         self.check(b"pyheap-out x\n", "line 1: bad format version 'x'")
 

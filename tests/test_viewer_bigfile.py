@@ -370,6 +370,7 @@ class EveryModeErrorTest(BigFileTestCase):
         ["--export=massif"], ["--export=collapsed"], ["--export=speedscope"],
         ["--export=json"], ["--export=json", "-o", "OUT"],
         ["--diff", "GOOD"], ["--diff", "--at=peak", "--at2=exit"],
+        ["--retainers"], ["--retainers", "--format=json"],
     )
 
     def modes(self, path):
@@ -407,9 +408,9 @@ class EveryModeErrorTest(BigFileTestCase):
         self.check(None, "No such file or directory")
 
     def test_future_version(self):
-        self.check(b"pyheap-out 3" + self.data[len(b"pyheap-out 1"):],
-                   "line 1: unsupported format version 3 (this pyheap_print "
-                   "0.1.0 reads version 1, 2; a newer pyheap_print is "
+        self.check(b"pyheap-out 4" + self.data[len(b"pyheap-out 1"):],
+                   "line 1: unsupported format version 4 (this pyheap_print "
+                   "0.1.0 reads version 1, 2, 3; a newer pyheap_print is "
                    "needed)")
 
     def test_truncated(self):

@@ -31,6 +31,8 @@ listed above it (tests/test_viewer_package.py checks it).
                        whose live blocks keep them
   growth               --growth's analysis: trends of live bytes
   leaks                --leaks' analysis: what each iteration leaves
+  retainers            --retainers' analysis: who holds each line's
+                       blocks (format 3's held chains), what nothing holds
   gate                 --check: limits, configuration files, baselines,
                        their evaluation
   pagedata             what the HTML report's page shows, as one JSON-ready
@@ -47,6 +49,7 @@ listed above it (tests/test_viewer_package.py checks it).
   reports.diff         --diff
   reports.growth       --growth
   reports.leaks        --leaks
+  reports.retainers    --retainers
   reports.check        --check: summary, JSON, JUnit XML, baseline file
   reports.html         --html=FILE: one self-contained page (its script,
                        style and template are html/report.*)

@@ -168,6 +168,7 @@ def parse_args(argv):
     # Leak hunting and the CI gate.
     parser.add_argument("--growth", action="store_true")
     parser.add_argument("--leaks", action="store_true")
+    parser.add_argument("--retainers", action="store_true")
     parser.add_argument("--type", type=_glob, action="append", default=[])
     parser.add_argument("--min-tau", type=_fraction, default=None)
     parser.add_argument("--warmup", type=_int_range(0), default=None)
@@ -234,6 +235,7 @@ def _check_options(parser, options):
                                    ("--export", options.export),
                                    ("--growth", options.growth),
                                    ("--leaks", options.leaks),
+                                   ("--retainers", options.retainers),
                                    ("--check", options.check),
                                    ("--summary", options.summary)) if on]
     if len(modes) > 1:
@@ -299,6 +301,8 @@ def _check_options(parser, options):
                          "every snapshot)" % options.export)
     if options.annotate and options.format not in (None, "text"):
         parser.error("--annotate prints text only")
+    if options.retainers and options.format == "csv":
+        parser.error("--retainers prints text or json")
     options.file = files[0]
     if options.format is None:
         options.format = "text"
@@ -310,7 +314,8 @@ def report_for(options):
         return EXPORTS[options.export]
     if options.html is not None:
         return REPORTS["html"]
-    for mode in ("diff", "annotate", "check", "growth", "leaks", "summary"):
+    for mode in ("diff", "annotate", "check", "growth", "leaks",
+                 "retainers", "summary"):
         if getattr(options, mode):
             return REPORTS[mode]
     return REPORTS[options.format]

@@ -78,7 +78,8 @@ class SnapshotRules:
     checked at its end (finish())."""
 
     __slots__ = ("snap", "b", "b_blocks", "b_last", "y", "y_last",
-                 "m_last", "born", "born_last", "pinned_last")
+                 "m_last", "born", "born_last", "pinned_last", "held_n",
+                 "held_B", "held_blocks", "held_last")
 
     def __init__(self, snap):
         self.snap = snap
@@ -91,6 +92,10 @@ class SnapshotRules:
         self.born = [0, 0, 0]
         self.born_last = None
         self.pinned_last = None
+        self.held_n = 0
+        self.held_B = [0, 0, 0]
+        self.held_blocks = [0, 0, 0]
+        self.held_last = None
 
     def sites(self, kids, classes, nbytes, nblocks):
         """A run of `b` records (columns)."""
@@ -153,6 +158,15 @@ class SnapshotRules:
                      "then stack")
         self.pinned_last = key
 
+    def held(self, kid, cls, nbytes, nblocks):
+        check_u64((nbytes, nblocks), "'held' record")
+        key = -nbytes
+        check_sorted([key], self.held_last, "held", "by bytes descending")
+        self.held_last = key
+        self.held_n += 1
+        self.held_B[cls] += nbytes
+        self.held_blocks[cls] += nblocks
+
     def finish(self, n_sites):
         """The sums, at the snapshot's end-snapshot record."""
         snap = self.snap
@@ -182,6 +196,24 @@ class SnapshotRules:
                         "the snapshot begun at line %d: its %s 'born' "
                         "records add up to %d bytes, its 'c' line says %d"
                         % (snap.lineno, name, self.born[i], c_bytes[i]))
+        if snap.n_held is not None:
+            if self.held_n != snap.n_held:
+                raise RuleBroken(
+                    "the snapshot begun at line %d has %d 'held' records, "
+                    "its 'retainers' record says %d"
+                    % (snap.lineno, self.held_n, snap.n_held))
+            if not thinned:
+                for i, name in enumerate(CLASSES):
+                    for what, got, want in (
+                            ("bytes", self.held_B[i], self.b[i]),
+                            ("blocks", self.held_blocks[i],
+                             self.b_blocks[i])):
+                        if got != want:
+                            raise RuleBroken(
+                                "the snapshot begun at line %d: its %s "
+                                "'held' records add up to %d %s, its 'b' "
+                                "records to %d"
+                                % (snap.lineno, name, got, what, want))
         bands = snap.arena_bands
         if bands is not None:
             if len(bands) != 10:

@@ -10,7 +10,7 @@ from .errors import SelectionError
 from .formatting import quote, short_list
 
 # The format versions this viewer reads.
-FORMAT_VERSIONS = (1, 2)
+FORMAT_VERSIONS = (1, 2, 3)
 
 # The three block classes, in the file's order.  Everywhere a class is an
 # index into this tuple.
@@ -153,13 +153,58 @@ class SiteTable:
         self.blocks = [rec[1] for rec in rows.values()]
 
 
+# A `held` record's chain ends (format 3): at a module (sys.modules holds
+# it), at a root (static data, a stack or register, a frame chunk, other
+# mapped memory), at a block nothing points at ("lost"), or past the most
+# links the tool records ("deep").
+HELD_ENDS = ("module", "global", "stack", "frame", "mapped", "lost", "deep")
+
+# A link's name when the blocks summed in one `held` record are stored
+# under different names.
+VARIOUS = "(various)"
+
+
+class Held:
+    """A `held` record: live blocks of one stack, class and type, and the
+    chain of holders that keeps them (links: HeldLink, the nearest
+    first)."""
+
+    __slots__ = ("kid", "cls", "type", "bytes", "blocks", "end", "links")
+
+    def __init__(self, kid, cls, type_name, nbytes, nblocks, end, links):
+        self.kid = kid
+        self.cls = cls              # index in CLASSES
+        self.type = type_name       # str, or None: no object
+        self.bytes = nbytes
+        self.blocks = nblocks
+        self.end = end              # one of HELD_ENDS
+        self.links = links          # tuple of HeldLink
+
+
+class HeldLink:
+    """One holder of a chain: a block's stack, class, type (None: no
+    object) and the key it is stored under in its own holder (None, a
+    str, or VARIOUS)."""
+
+    __slots__ = ("kid", "cls", "type", "name")
+
+    def __init__(self, kid, cls, type_name, name):
+        self.kid = kid
+        self.cls = cls
+        self.type = type_name
+        self.name = name
+
+    def key(self):
+        return (self.kid, self.cls, self.type, self.name)
+
+
 class Snapshot:
     """A detailed snapshot: class totals, arenas and (if kept) its sites."""
 
     __slots__ = ("n", "time", "kind", "label", "lineno", "index",
                  "classes", "arena", "n_sites", "sites", "typed",
                  "births", "epoch_width", "n_epochs", "born",
-                 "arena_bands", "pinned", "_by_stack")
+                 "arena_bands", "pinned", "n_held", "held", "_by_stack")
 
     def __init__(self, n, time, kind, label, lineno, index):
         self.n = n                  # sample number
@@ -184,6 +229,9 @@ class Snapshot:
         #                             by tenth of use, 10 of them
         self.pinned = None          # `pinned` records: [kid, band,
         #                             arenas, bytes, blocks]
+        self.n_held = None          # `retainers` record (format 3): the
+        #                             number of `held` records, or None
+        self.held = None            # `held` records, if kept: Held
         self._by_stack = None
 
     def by_stack(self):

@@ -36,9 +36,11 @@ from itertools import islice
 from . import VERSION
 from .errors import BadRecord, CallbackError, InputError
 from .invariants import RuleBroken, SnapshotRules, TotalsRules, check_u64
-from .model import (CLASS_INDEX, CLASSES, FORMAT_VERSIONS, LABELLED_KINDS,
-                    Arena, Frame, Profile, Samples, SiteTable, Snapshot)
+from .model import (CLASS_INDEX, CLASSES, FORMAT_VERSIONS, HELD_ENDS,
+                    LABELLED_KINDS, Arena, Frame, Profile, Samples,
+                    SiteTable, Snapshot)
 from .records import diagnose as _diagnose
+from .records import held_record as _held_record
 from .records import is_hex as _is_hex
 from .records import show_field
 from .records import text_field as _text
@@ -126,6 +128,7 @@ class _Reader:
             b"tot": self._totals_lines,
             b"epochs": self._epoch_lines, b"born": self._epoch_lines,
             b"arenas": self._epoch_lines, b"pinned": self._epoch_lines,
+            b"retainers": self._held_lines, b"held": self._held_lines,
         }
 
     def read(self, f):
@@ -525,6 +528,52 @@ class _Reader:
                     self.rules.pinned(*row)
                     if keep:
                         snap.pinned.append(row)
+                    continue
+                lineno -= 1
+                break
+        finally:
+            self.snap_state = snap_state
+            self.lineno = lineno
+        return start + lineno - first
+
+    def _held_lines(self, lines, start):
+        """`retainers` and `held` records (format 3): what holds the live
+        blocks.  They end a snapshot: state 10."""
+        state = self.state
+        snap = self.snap
+        snap_state = self.snap_state
+        n_strings, n_stacks = self.counts[0], self.counts[2]
+        strings = self.profile.strings
+        keep = self.sites is not None
+        ends = {end.encode(): end for end in HELD_ENDS}
+        first = lineno = self.lineno
+        try:
+            for line in islice(lines, start, None):
+                parts = line.split(b" ")
+                tag = parts[0]
+                lineno += 1
+                if self.profile.version < 3:
+                    raise BadRecord("'%s' record in a format %d file (it "
+                                    "came with format 3)"
+                                    % (tag.decode(), self.profile.version))
+                if tag == b"retainers":
+                    if snap is None or not 4 <= snap_state <= 9:
+                        self._misplaced(tag, state, snap)
+                    _diagnose(parts, {})
+                    snap_state = 10
+                    snap.n_held = int(parts[1])
+                    check_u64((snap.n_held,), "'retainers' record")
+                    if keep:
+                        snap.held = []
+                    continue
+                if tag == b"held":
+                    if snap is None or snap_state != 10:
+                        self._misplaced(tag, state, snap)
+                    row = _held_record(parts, n_strings, n_stacks, strings,
+                                       ends)
+                    self.rules.held(row.kid, row.cls, row.bytes, row.blocks)
+                    if keep:
+                        snap.held.append(row)
                     continue
                 lineno -= 1
                 break

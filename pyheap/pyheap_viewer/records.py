@@ -8,7 +8,7 @@
 
 from .errors import BadRecord
 from .formatting import escape
-from .model import CLASS_INDEX, SNAPSHOT_KINDS
+from .model import CLASS_INDEX, HELD_ENDS, SNAPSHOT_KINDS, VARIOUS, Held, HeldLink
 
 # Field lists of each record, for diagnose().  Field kinds:
 #   N  non-negative integer          S/F/K  string/frame/stack id, defined
@@ -37,6 +37,7 @@ _RECORDS = {
     b"arenas": ("N:band", "N:arena_count", "N:slot_B"),
     b"pinned": ("K-:kid", "N:band", "N:arena_count", "N:bytes", "N:blocks"),
     b"gone": ("K-:kid", "C:class_name", "N:bytes", "N:blocks"),
+    b"retainers": ("N:count",),
     b"end-snapshot": (),
     b"end-of-file": ("N:n_lines",),
 }
@@ -153,3 +154,60 @@ def _check_field(kind, raw, where, counts):
 
 def is_hex(raw):
     return raw.strip(b"0123456789abcdefABCDEF") == b""
+
+
+def _held_id(raw, count, what, allow=(-1,)):
+    """An id field of a `held` record: -1 (or another of `allow`) or a
+    defined id below `count`."""
+    if raw.isdigit():
+        value = int(raw)
+        if value < count:
+            return value
+    else:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value in allow:
+            return value
+    raise BadRecord("'held' record: %s %s is not defined" % (what,
+                                                             show_field(raw)))
+
+
+def held_record(parts, n_strings, n_stacks, strings, ends):
+    """A `held` record as a model.Held; BadRecord if it is malformed."""
+    if len(parts) < 8 or not parts[7].isdigit():
+        raise BadRecord("'held' record: expected a stack, a class, a type, "
+                        "bytes, blocks, an end and the number of links, then "
+                        "4 fields per link")
+    n_links = int(parts[7])
+    if len(parts) != 8 + 4 * n_links:
+        raise BadRecord("'held' record: %d fields for %d links (expected "
+                        "%d)" % (len(parts) - 1, n_links, 7 + 4 * n_links))
+    kid = _held_id(parts[1], n_stacks, "stack")
+    cls = CLASS_INDEX.get(parts[2])
+    if cls is None:
+        raise BadRecord("'held' record: bad class %s" % show_field(parts[2]))
+    type_sid = _held_id(parts[3], n_strings, "type string")
+    if not (parts[4].isdigit() and parts[5].isdigit()):
+        raise BadRecord("'held' record: bytes and blocks must be "
+                        "non-negative integers")
+    end = ends.get(parts[6])
+    if end is None:
+        raise BadRecord("'held' record: bad end %s (one of %s)"
+                        % (show_field(parts[6]), ", ".join(HELD_ENDS)))
+    links = []
+    for i in range(8, len(parts), 4):
+        lkid = _held_id(parts[i], n_stacks, "stack")
+        lcls = CLASS_INDEX.get(parts[i + 1])
+        if lcls is None:
+            raise BadRecord("'held' record: bad class %s"
+                            % show_field(parts[i + 1]))
+        ltype = _held_id(parts[i + 2], n_strings, "type string")
+        lname = _held_id(parts[i + 3], n_strings, "name string", (-1, -2))
+        links.append(HeldLink(
+            lkid, lcls, strings[ltype] if ltype >= 0 else None,
+            strings[lname] if lname >= 0 else
+            (VARIOUS if lname == -2 else None)))
+    return Held(kid, cls, strings[type_sid] if type_sid >= 0 else None,
+                int(parts[4]), int(parts[5]), end, tuple(links))

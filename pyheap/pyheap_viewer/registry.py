@@ -17,14 +17,16 @@ from .reports.growth import GrowthReport
 from .reports.html import HtmlReport
 from .reports.json_report import JsonReport
 from .reports.leaks import LeakReport
+from .reports.retainers import RetainersReport
 from .reports.summary import SummaryReport
 from .reports.text import TextReport
 
 # The reports: --format=text|json|csv, and the modes --annotate, --diff,
-# --growth, --leaks, --check and --summary; --html.
+# --growth, --leaks, --retainers, --check and --summary; --html.
 REPORTS = {report.name: report for report in (
     TextReport, JsonReport, CsvReport, AnnotateReport, DiffReport,
-    GrowthReport, LeakReport, CheckReport, SummaryReport, HtmlReport)}
+    GrowthReport, LeakReport, RetainersReport, CheckReport, SummaryReport,
+    HtmlReport)}
 
 # The exports (--export=NAME), in the order --help lists them.
 EXPORTS = {export.name: export for export in (
