@@ -753,6 +753,13 @@ UInt PH_(object_data_off)(Addr obj, Addr t)
    return 0;
 }
 
+/* Is the type object T one of the interpreter's own (not a class made at
+   run time)?  Inside a read. */
+Bool PH_(type_is_static)(Addr t)
+{
+   return !(rd_word(t + TP_FLAGS_OFF) & TPFLAG_HEAPTYPE);
+}
+
 /* The text of OBJ if it is a str object, interned; else -1.  Inside a read. */
 Int PH_(str_object_sid)(Addr obj)
 {

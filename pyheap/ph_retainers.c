@@ -122,6 +122,10 @@ const HChar *const PH_(held_end_names)[N_HELD_ENDS] = {
 #define NODE_TYPE_LATER 1               /* a type reached only by ob_type so far */
 #define NODE_WEAKREF    2
 #define NODE_DEAD       4               /* a dead object on a free list */
+#define NODE_READ       8               /* its words were read */
+#define NODE_LIMITED    16              /* only words below data_off hold pointers */
+#define NODE_LIST       32              /* a list (the built-in type) */
+#define NODE_BYTEARRAY  64              /* a bytearray (the built-in type) */
 
 typedef struct {
    UInt  slot;            /* in PH_(block_table).slots */
@@ -153,7 +157,10 @@ static UInt  todo_head, todo_tail; /* each node enters it once */
 static Addr  heap_lo, heap_hi;
 static UInt  cur_lost;             /* the cluster being read in step 4 */
 static XArray *type_later;         /* of TypeLater */
-static Int     module_sid;         /* the type name "module" */
+static Int     module_sid;         /* the type names "module", "list", */
+static Int     list_sid;           /* "bytearray", "numpy.ndarray" */
+static Int     bytearray_sid;
+static Int     ndarray_sid;
 static XArray *dead_later;         /* of UInt: dead objects, read last */
 static Bool    reading_dead;       /* reading them: reach only the unreached */
 
@@ -202,7 +209,8 @@ static inline void reach_word(UWord w, UInt holder, UInt off, Bool owns)
    if (j < 0)
       return;
    h = nodes[j].holder;
-   if (owns && IS_BLOCK(h) && h != holder && !holds((UInt)j, holder)) {
+   if (owns && !reading_dead && IS_BLOCK(h) && h != holder
+       && !holds((UInt)j, holder)) {
       nodes[j].holder = holder;
       nodes[j].off = off;
       return;
@@ -268,20 +276,54 @@ static void probe_node(UInt i)
       nd->flags |= NODE_WEAKREF;
    data_off = PH_(object_data_off)(b->addr + obj_off, type);
    nd->data_off = data_off ? obj_off + data_off : 0;
+   if ((sid == list_sid || sid == bytearray_sid) && PH_(type_is_static)(type))
+      nd->flags |= sid == list_sid ? NODE_LIST : NODE_BYTEARRAY;
    nd->type_sid = sid;
+}
+
+/* A list owns its item array, of which only the first ob_size words are
+   items (the rest is spare capacity, stale words of whatever the memory
+   held before); a bytearray owns its bytes, which are data.  Said before
+   the storage is read, if it has not been (PyListObject: ob_size at 16,
+   ob_item at 24; PyByteArrayObject: ob_bytes at 32; public layouts,
+   unchanged since 3.8).  Returns the offset of the owning word. */
+#define LIST_SIZE_OFF  16
+#define LIST_ITEMS_OFF 24
+#define BYTEARRAY_BYTES_OFF 32
+
+static UInt own_storage(UInt i)
+{
+   const Node *nd = &nodes[i];
+   Addr obj = starts[i] + nd->obj_off;
+   UInt word = (nd->flags & NODE_LIST) ? LIST_ITEMS_OFF : BYTEARRAY_BYTES_OFF;
+   UWord storage = rd_word(obj + word);
+   Int j = node_of(storage);
+   if (j >= 0 && storage == starts[j] && !(nodes[j].flags & NODE_READ)) {
+      UWord limit = 0;
+      if (nd->flags & NODE_LIST) {
+         UWord size = rd_word(obj + LIST_SIZE_OFF);
+         limit = size < nodes[j].szB / sizeof(UWord) ? size * sizeof(UWord)
+                                                     : nodes[j].szB;
+      }
+      nodes[j].flags |= NODE_LIMITED;
+      nodes[j].data_off = (UInt)limit;
+   }
+   return nd->obj_off + word;
 }
 
 static void read_words(UInt i)
 {
-   const Node *nd = &nodes[i];
-   if ((nd->flags & NODE_DEAD) && !reading_dead) {
-      VG_(addToXA)(dead_later, &i);
-      return;
-   }
+   Node *nd = &nodes[i];
    const Block *b = &PH_(block_table).slots[nd->slot];
    Addr a = b->addr;
    UInt gc_lo = 0, gc_hi = 0, type_word = ~0u, skip_word = ~0u, owned_word = ~0u;
    SizeT off, len = b->szB;
+
+   if ((nd->flags & NODE_DEAD) && !reading_dead) {
+      VG_(addToXA)(dead_later, &i);
+      return;
+   }
+   nd->flags |= NODE_READ;
 
    if (nd->type_sid >= 0) {
       if (nd->obj_off >= 2 * sizeof(UWord)) {
@@ -296,8 +338,15 @@ static void read_words(UInt i)
          globals), and whichever the scan read first would be named. */
       if (nd->type_sid == module_sid)
          owned_word = nd->obj_off + 2 * sizeof(UWord);
+      if ((nd->flags & (NODE_LIST | NODE_BYTEARRAY)) && !(nd->flags & NODE_DEAD))
+         owned_word = own_storage(i);
+      /* numpy's ndarray owns its data (the field after the header; a
+         view's data lies inside its base's buffer, which it does not own
+         but holds as `base`). */
+      if (nd->type_sid == ndarray_sid)
+         owned_word = nd->obj_off + 2 * sizeof(UWord);
    }
-   if (nd->data_off > 0 && nd->data_off < len)
+   if ((nd->data_off > 0 || (nd->flags & NODE_LIMITED)) && nd->data_off < len)
       len = nd->data_off;
    if (len < sizeof(UWord))
       return;
@@ -712,6 +761,9 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    dead_later = VG_(newXA)(VG_(malloc), "ph.ret.dead", VG_(free), sizeof(UInt));
    cur_lost = HOLDER_NONE;
    module_sid = PH_(intern_str)("module");
+   list_sid = PH_(intern_str)("list");
+   bytearray_sid = PH_(intern_str)("bytearray");
+   ndarray_sid = PH_(intern_str)("numpy.ndarray");
 
    /* 2, 3. What the roots reach; types reached only by their instances. */
    scan_roots();
