@@ -201,6 +201,9 @@ class TracemallocTest(support.ToolTestCase):
 #     the region takes from a free list was allocated inside it.  The
 #     pyheap run never starts tracemalloc, so none of tracemalloc's memory
 #     (PyMem_RawMalloc, which pyheap files as raw anyway) is in the region.
+#     The region object itself (its label, made before the region opens
+#     under pyheap, after tracemalloc starts natively) is a few hundred
+#     bytes at the `with` line, far from the top 20.
 # What stays different is the objects free lists hand out again (tuples,
 # lists, dicts, floats): tracemalloc re-files each at the line that made
 # it (_Py_NewReference calls it in 3.11 and 3.12, and it uses the
