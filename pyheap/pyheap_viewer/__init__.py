@@ -33,6 +33,9 @@ listed above it (tests/test_viewer_package.py checks it).
   leaks                --leaks' analysis: what each iteration leaves
   gate                 --check: limits, configuration files, baselines,
                        their evaluation
+  tree                 several files of one run (a process tree): the
+                       files, pid/ppid links, groups merged by site, the
+                       gate over the tree
   pagedata             what the HTML report's page shows, as one JSON-ready
                        dict: frames, stacks, timelines, folded snapshots,
                        tables, the verdict
@@ -48,6 +51,8 @@ listed above it (tests/test_viewer_package.py checks it).
   reports.growth       --growth
   reports.leaks        --leaks
   reports.check        --check: summary, JSON, JUnit XML, baseline file
+  reports.tree         several files: the processes, then their memory
+                       merged by site (text, json)
   reports.html         --html=FILE: one self-contained page (its script,
                        style and template are html/report.*)
   exports              (the package of the exports)

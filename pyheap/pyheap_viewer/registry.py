@@ -19,12 +19,15 @@ from .reports.json_report import JsonReport
 from .reports.leaks import LeakReport
 from .reports.summary import SummaryReport
 from .reports.text import TextReport
+from .reports.tree import TreeReport
 
 # The reports: --format=text|json|csv, and the modes --annotate, --diff,
-# --growth, --leaks, --check and --summary; --html.
+# --growth, --leaks, --check and --summary; --html; several files (the
+# processes of a run).
 REPORTS = {report.name: report for report in (
     TextReport, JsonReport, CsvReport, AnnotateReport, DiffReport,
-    GrowthReport, LeakReport, CheckReport, SummaryReport, HtmlReport)}
+    GrowthReport, LeakReport, CheckReport, SummaryReport, HtmlReport,
+    TreeReport)}
 
 # The exports (--export=NAME), in the order --help lists them.
 EXPORTS = {export.name: export for export in (
