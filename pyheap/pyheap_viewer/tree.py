@@ -33,12 +33,16 @@
 
 import os
 
-from .errors import InputError, UsageError
+from .errors import InputError, SelectionError, UsageError
 from .formatting import num, pct, quote
 from .gate import LimitResult, Offender, Settings, run_checks
 from .grouping import NAME_ONLY, group_sites
 from .model import At, describe_end
 from .naming import stack_names
+
+# The names of a group in the other view (naming.py) that one file's JSON
+# rows carry; a merged row has those of the process holding most of it.
+USER_KEYS = ("user_location", "user_function", "via")
 
 # Stacks kept per process and snapshot: those of its biggest groups, to
 # show where a merged row's memory was allocated (the gate's offenders).
@@ -211,9 +215,13 @@ def snapshot_summary(view, snap, by, keep_rows=True):
         return out
     groups = group_sites(view, snap.by_stack(), by, 0, snap)
     for g in groups:
+        # The user view's names of the group (naming.py), as one file's
+        # JSON gives them.
+        names = g.to_json()
+        user = {key: names[key] for key in USER_KEYS if key in names}
         out.rows.append([group_key(g, by), g.location, g.function,
                          g.sort_key, g.frame, g.stack, g.bytes, g.blocks,
-                         list(g.by_class)])
+                         list(g.by_class), user])
     if by not in ("class", "type"):
         out.stacks = _biggest_stacks(view, snap, by, out.rows[:STACKS_KEPT])
     return out
@@ -269,10 +277,11 @@ def read_tree(inputs, paths, ats, by, on_process=None, every=False):
         if exit_snap is not None:
             process.exit_B = exit_snap.heap_B
             process.exit_blocks = exit_snap.heap_blocks
+        snap = None
         for at in ats:
             try:
                 snap = at.select(profile)
-            except Exception:
+            except SelectionError:
                 snap = None
             if snap is not None and snap.sites is None:
                 snap = None
@@ -283,7 +292,7 @@ def read_tree(inputs, paths, ats, by, on_process=None, every=False):
             on_process(process, view)
         processes.append(process)
         # Only the Process is kept: the next file reads into a new Profile.
-        del view, profile, peak, exit_snap
+        del view, profile, peak, exit_snap, snap
     return link(processes)
 
 
@@ -342,7 +351,8 @@ class MergedRow:
     blocks)], biggest first (then by pid)."""
 
     __slots__ = ("key", "location", "function", "sort_key", "frame",
-                 "stack", "bytes", "blocks", "by_class", "parts")
+                 "stack", "bytes", "blocks", "by_class", "parts", "user",
+                 "user_B")
 
     def to_json(self):
         obj = {"location": self.location, "function": self.function,
@@ -353,6 +363,7 @@ class MergedRow:
         if self.stack is not None:
             obj["stack"] = [{"location": loc, "function": fn}
                             for loc, fn in self.stack]
+        obj.update(self.user)
         obj["processes"] = [{"pid": p.pid, "bytes": nbytes,
                              "blocks": nblocks}
                             for p, nbytes, nblocks in self.parts]
@@ -378,7 +389,7 @@ class Merged:
             for i in range(3):
                 classes[i] += snap.classes[i][0]
             for key, location, function, sort_key, frame, stack, nbytes, \
-                    nblocks, by_class in snap.rows:
+                    nblocks, by_class, user in snap.rows:
                 row = rows.get(key)
                 if row is None:
                     row = rows[key] = MergedRow()
@@ -389,6 +400,10 @@ class Merged:
                     row.bytes = row.blocks = 0
                     row.by_class = [0, 0, 0]
                     row.parts = []
+                    row.user = user
+                    row.user_B = -1
+                if nbytes > row.user_B:
+                    row.user, row.user_B = user, nbytes
                 row.bytes += nbytes
                 row.blocks += nblocks
                 for i in range(3):
@@ -416,6 +431,9 @@ def tree_ats(options):
     """The snapshots a tree report shows: --at's, or the peaks and the
     exits.  Sample numbers are one process's: refused."""
     if options.at is None:
+        if options.by == "type":
+            # Only exit, user and region snapshots record types.
+            return [At("exit")]
         return [At("peak"), At("exit")]
     if options.at.how == "n":
         raise UsageError("--at=%s: a sample number is one process's; with "
@@ -534,7 +552,7 @@ def _of_processes(n):
     return "the %d processes" % n if n != 1 else "the 1 process"
 
 
-def _pids(processes):
+def pids_text(processes):
     """'pid 4242' or 'pids 4242, 4243'."""
     pids = [str(p.pid) for p in processes]
     return ("pid " if len(pids) == 1 else "pids ") + ", ".join(pids)
@@ -631,5 +649,5 @@ def _tree_per_process(result, parts):
     if skipped:
         result.message += ("; not evaluated in %s (%s): %s"
                            % (processes_text(len(skipped)),
-                              _pids(p for p, _ in skipped),
+                              pids_text(p for p, _ in skipped),
                               skipped[0][1].error))
