@@ -34,7 +34,7 @@
 import os
 
 from .errors import InputError, SelectionError, UsageError
-from .formatting import num, pct, quote
+from .formatting import num, pct, quote, short_list
 from .gate import LimitResult, Offender, Settings, run_checks
 from .grouping import NAME_ONLY, group_sites
 from .model import At, describe_end
@@ -555,7 +555,7 @@ def _of_processes(n):
 def pids_text(processes):
     """'pid 4242' or 'pids 4242, 4243'."""
     pids = [str(p.pid) for p in processes]
-    return ("pid " if len(pids) == 1 else "pids ") + ", ".join(pids)
+    return ("pid " if len(pids) == 1 else "pids ") + short_list(pids)
 
 
 def processes_text(n):
@@ -604,7 +604,7 @@ def _merged_offender(merged, row):
     off.process = holder
     off.detail = "%s of the tree's heap" % pct(row.bytes, merged.heap_B)
     if len(row.parts) > 1:
-        off.detail += ", held by %s; the most, %s B," % (
+        off.detail += ", held by %s, the most (%s B)" % (
             processes_text(len(row.parts)), num(held))
     off.stack = merged.stack_of(row)
     return off

@@ -4,7 +4,8 @@
 # The limits and their evaluation are gate.py's.
 
 from ..errors import ConfigError, UsageError
-from ..formatting import escape, json_lines, num, plural, tolerance_text
+from ..formatting import (escape, json_lines, num, plural, short_list,
+                          tolerance_text)
 from ..gate import CHECK_EXIT_CODE, baseline_text, check_spec, run_checks
 from ..model import every_snapshot
 from ..tree import expand_files, processes_text, roots, run_tree_checks
@@ -69,8 +70,8 @@ def _tree_lines(profile):
         processes_text(len(processes)),
         "root pid %d (%s)" % (tops[0].pid, escape(tops[0].command))
         if len(tops) == 1 else "%d roots" % len(tops),
-        ", ".join("%d%s" % (p.pid, "" if p.parent is None else
-                            "<-%d" % p.parent.pid) for p in processes))]
+        short_list(["%d%s" % (p.pid, "" if p.parent is None else
+                              "<-%d" % p.parent.pid) for p in processes]))]
 
 
 def _offender_where(off):

@@ -8,13 +8,14 @@
 # merged totals and the top --top groups (--by) with the processes that
 # hold each.  JSON: one object, every group with its per-process parts.
 
+from ..errors import InputError
 from ..formatting import (RULE, aligned, column_widths, escape, json_lines,
-                          num, pct, plural)
+                          num, pct, plural, quote)
 from ..grouping import BY_HEADINGS, NAME_ONLY, nouns
 from ..model import CLASSES
 from ..tree import (FORK_NOTE, PEAK_NOTE, Merged, bytes_text, describe_at,
-                    expand_files, peak_bounds, processes_text, read_tree,
-                    roots, roots_note, tree_ats)
+                    expand_files, peak_bounds, pids_text, processes_text,
+                    read_tree, roots, roots_note, tree_ats)
 from .base import Report, SourceLines
 
 # Processes named in a row of the text table; the rest are counted.
@@ -36,6 +37,11 @@ class TreeReport(Report):
         paths = expand_files(options.files)
         processes = read_tree(inputs, paths, ats, options.by)
         merged = [Merged(processes, at.text) for at in ats]
+        if options.at is not None and not merged[0].present:
+            raise InputError(paths[0] if len(paths) == 1 else
+                             "%s and %d more" % (paths[0], len(paths) - 1),
+                             None, "no process has the snapshot %s (--at)"
+                             % quote(options.at.text))
         if options.format == "json":
             out.write(tree_json(processes, merged, options.by, options.top))
         else:
@@ -127,9 +133,8 @@ def merged_section(m, n, options, source):
         out.append("  (a sum of peaks taken at different moments: an upper "
                    "bound)")
     if m.missing:
-        out.append("  not in %s: %s" % (
-            processes_text(len(m.missing)),
-            ", ".join("pid %d" % p.pid for p in m.missing)))
+        out.append("  not in %s: %s" % (processes_text(len(m.missing)),
+                                         pids_text(m.missing)))
     out.append(RULE)
     shown = m.rows[:top] if top else m.rows
     out.append("Top %d of %s by live bytes (--by=%s), all processes:"
