@@ -644,8 +644,13 @@ def _tree_per_process(result, parts):
             result.message += "; %d of %d processes over it" % (
                 len(failed), len(evaluated))
     else:
+        # The words of the process whose baseline accepted the most.
+        most = max(evaluated, key=lambda pr: len(pr[1].accepted))[1]
         result.message = "%s, in each of %s" % (
-            evaluated[0][1].message, processes_text(len(evaluated)))
+            most.message, processes_text(len(evaluated)))
+        if len(result.accepted) > len(most.accepted):
+            result.message += " (%d accepted by the baseline in all)" % len(
+                result.accepted)
     if skipped:
         result.message += ("; not evaluated in %s (%s): %s"
                            % (processes_text(len(skipped)),
