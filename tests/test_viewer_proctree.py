@@ -241,6 +241,10 @@ class ProcessTreeTest(unittest.TestCase):
                                          row["processes"]), row["blocks"])
                     self.assertEqual(sum(row["by_class"].values()),
                                      row["bytes"])
+                    for cls in support.CLASS_KEYS:
+                        self.assertEqual(sum(p["by_class"][cls] for p in
+                                             row["processes"]),
+                                         row["by_class"][cls])
                     for part in row["processes"]:
                         own[part["pid"]][0] += part["bytes"]
                         own[part["pid"]][1] += part["blocks"]

@@ -441,11 +441,12 @@ Several files: the processes of one run (a process tree).  pyheap writes
   "max_pid", "upper_bound": true, "note"}, "notes", "snapshots": [{"at"
   ("peak", "exit" or the label), "processes": [pid], "missing": [pid],
   "heap_bytes", "heap_blocks", "by_class", "groups", "rows": [ROW +
-  "processes": [{"pid", "bytes", "blocks"}]]}]}, ROW as in the JSON
-  output above (location, function, bytes, blocks, by_class; stack for
-  --by=stack); each row's processes add up to its bytes and blocks, the
-  rows (all of them: --top cuts) to the snapshot's, and those to the
-  processes' own heaps.
+  "processes": [{"pid", "bytes", "blocks", "by_class"}]]}]}, ROW as in
+  the JSON output above (location, function, bytes, blocks, by_class,
+  user_location and user_function (and via) of the process holding most
+  of it; stack for --by=stack); each row's processes add up to its
+  bytes, blocks and classes, the rows (all of them: --top cuts) to the
+  snapshot's, and those to the processes' own heaps.
   --check: the limits apply to the whole tree.  --max-peak is the sum of
   the processes' peaks (the upper bound above); --max-live and
   --max-live-at the sum over the processes that have the snapshot; their

@@ -348,7 +348,7 @@ def roots(processes):
 
 class MergedRow:
     """A group summed over the processes; `parts` [(Process, bytes,
-    blocks)], biggest first (then by pid)."""
+    blocks, by_class)], biggest first (then by pid)."""
 
     __slots__ = ("key", "location", "function", "sort_key", "frame",
                  "stack", "bytes", "blocks", "by_class", "parts", "user",
@@ -365,8 +365,11 @@ class MergedRow:
                             for loc, fn in self.stack]
         obj.update(self.user)
         obj["processes"] = [{"pid": p.pid, "bytes": nbytes,
-                             "blocks": nblocks}
-                            for p, nbytes, nblocks in self.parts]
+                             "blocks": nblocks,
+                             "by_class": {"raw": by_class[0],
+                                          "pymalloc": by_class[1],
+                                          "python-large": by_class[2]}}
+                            for p, nbytes, nblocks, by_class in self.parts]
         return obj
 
 
@@ -408,7 +411,7 @@ class Merged:
                 row.blocks += nblocks
                 for i in range(3):
                     row.by_class[i] += by_class[i]
-                row.parts.append((p, nbytes, nblocks))
+                row.parts.append((p, nbytes, nblocks, by_class))
         self.heap_B, self.heap_blocks = heap
         self.classes = classes
         ordered = list(rows.values())
@@ -422,7 +425,7 @@ class Merged:
     def stack_of(self, row):
         """The stack holding most of `row` in the process holding most of
         it, if that process kept it (STACKS_KEPT); [] otherwise."""
-        for p, _, _ in row.parts[:1]:
+        for p, _, _, _ in row.parts[:1]:
             return p.snapshots[self.at].stacks.get(row.key, [])
         return []
 
@@ -600,7 +603,7 @@ def _merged_offender(merged, row):
     off.value = row.bytes
     off.allowed = None
     off.baseline = None
-    holder, held, _ = row.parts[0]
+    holder, held, _, _ = row.parts[0]
     off.process = holder
     off.detail = "%s of the tree's heap" % pct(row.bytes, merged.heap_B)
     if len(row.parts) > 1:

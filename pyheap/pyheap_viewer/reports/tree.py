@@ -163,7 +163,7 @@ def _pids_text(row):
         return str(row.parts[0][0].pid)
     text = ", ".join("%d %s" % (p.pid, pct(nbytes, row.bytes).split(".")[0]
                                 + "%")
-                     for p, nbytes, _ in row.parts[:PIDS_SHOWN])
+                     for p, nbytes, _, _ in row.parts[:PIDS_SHOWN])
     if len(row.parts) > PIDS_SHOWN:
         text += ", +%d" % (len(row.parts) - PIDS_SHOWN)
     return text
