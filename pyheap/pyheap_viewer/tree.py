@@ -19,8 +19,9 @@
 #     the ppid at exit, when an orphan has been re-parented).  Two files
 #     with one pid are refused: two runs, or a detailed_snapshot file
 #     beside its process's own file, would count a heap twice;
-#   - merges the groups of the processes by their names (merge()): a row
-#     is the sum over the processes, with each process's part.
+#   - merges the groups of the processes by their names (Merged): a row
+#     is the sum over the processes, with each process's part;
+#   - runs the gate over the tree (run_tree_checks(), below).
 #
 # What a sum means.  At exit the sum is exact: each process's live blocks
 # when it ended.  The peaks are not: each process has its own clock (the
@@ -130,7 +131,7 @@ class Process:
 
     __slots__ = ("path", "pid", "ppid", "parent", "children", "depth",
                  "command", "end", "exec", "peak_B", "exit_B",
-                 "exit_blocks", "time_unit", "marks", "snapshots")
+                 "exit_blocks", "time_unit", "snapshots")
 
     def __init__(self, path, meta):
         self.path = path
@@ -143,8 +144,6 @@ class Process:
         self.end = meta.get("end")
         self.exec = meta.get("exec")
         self.time_unit = meta.get("time_unit", "")
-        self.marks = int(meta.get("marks", "0") or 0) \
-            if (meta.get("marks") or "0").isdigit() else 0
         self.peak_B = None
         self.exit_B = None
         self.exit_blocks = None
@@ -203,7 +202,7 @@ def group_key(group, by):
     return (group.location, group.function)
 
 
-def snapshot_summary(view, snap, by, keep_rows=True):
+def snapshot_summary(view, snap, by):
     """A ProcessSnapshot of `snap` in `view`, its groups by `by`."""
     out = ProcessSnapshot()
     out.kind, out.n, out.time = snap.kind, snap.n, snap.time
@@ -211,8 +210,6 @@ def snapshot_summary(view, snap, by, keep_rows=True):
     out.classes = [list(c) for c in snap.classes]
     out.rows = []
     out.stacks = {}
-    if not keep_rows:
-        return out
     groups = group_sites(view, snap.by_stack(), by, 0, snap)
     for g in groups:
         # The user view's names of the group (naming.py), as one file's
