@@ -196,7 +196,9 @@ def _check_options(parser, options):
     # Several files (or a directory, or a %p pattern) but for --diff's
     # two: the files of one run's processes (tree.py).
     options.tree = not options.diff and (
-        len(files) > 1 or any(os.path.isdir(f) or "%p" in f for f in files))
+        len(files) > 1 or any(os.path.isdir(f) or ("%p" in f and not
+                                                    os.path.exists(f))
+                              for f in files))
     # --by=user-line and the like: --by=line in the user view (naming.py).
     options.user_by = bool(options.by and options.by.startswith("user-"))
     if options.user_by:

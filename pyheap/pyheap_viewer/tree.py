@@ -54,8 +54,9 @@ def expand_files(names):
     """The files the command line names: a directory stands for its
     pyheap files (first line `pyheap-out ...`), a name holding %p for the
     files whose %p is a number (run.%p.out: run.4242.out, ...); other
-    names are kept as they are.  In order, each file once; InputError
-    for a directory or pattern that names no file."""
+    names (a file whose name holds %p too) are kept as they are.  In
+    order, each file once; InputError for a directory or pattern that
+    names no file."""
     out = []
     seen = set()
     for name in names:
@@ -67,7 +68,7 @@ def expand_files(names):
             found = [os.path.join(name, e) for e in entries
                      if _is_pyheap_file(os.path.join(name, e))]
             what = "directory with no pyheap output file in it"
-        elif "%p" in name:
+        elif "%p" in name and not os.path.exists(name):
             found = _pid_pattern(name)
             what = "no file matches this pattern (%p: a pid)"
         else:
