@@ -703,7 +703,10 @@ class CommandLineTest(ViewerTestCase):
         for args, fragment in (
                 (["--bogus", "basic.out"], "unrecognized arguments: --bogus"),
                 ([], "required: FILE"),
-                (["basic.out", "nopeak.out"], "unrecognized arguments"),
+                # Several files are one run's processes (test_viewer_
+                # proctree.py), which the other modes do not read.
+                (["--growth", "basic.out", "nopeak.out"],
+                 "--growth reads one file"),
                 (["--format=xml", "basic.out"], "--format"),
                 (["--by=bogus", "basic.out"], "--by"),
                 (["--top=-1", "basic.out"], "--top"),
@@ -981,9 +984,10 @@ class InputErrorTest(ViewerTestCase):
                          "directory" % path)
 
     def test_directory(self):
+        # A directory stands for the pyheap files in it (a process tree).
         line = self.assert_error([self.tmp.name], 1)
-        self.assertEqual(line, "pyheap_print: error: %s: Is a directory"
-                         % self.tmp.name)
+        self.assertEqual(line, "pyheap_print: error: %s: directory with no "
+                         "pyheap output file in it" % self.tmp.name)
 
     @unittest.skipIf(hasattr(os, "geteuid") and os.geteuid() == 0,
                      "root reads any file")

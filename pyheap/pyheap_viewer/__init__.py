@@ -35,6 +35,9 @@ listed above it (tests/test_viewer_package.py checks it).
                        blocks (format 3's held chains), what nothing holds
   gate                 --check: limits, configuration files, baselines,
                        their evaluation
+  tree                 several files of one run (a process tree): the
+                       files, pid/ppid links, groups merged by site, the
+                       gate over the tree
   pagedata             what the HTML report's page shows, as one JSON-ready
                        dict: frames, stacks, timelines, folded snapshots,
                        tables, the verdict
@@ -51,6 +54,8 @@ listed above it (tests/test_viewer_package.py checks it).
   reports.leaks        --leaks
   reports.retainers    --retainers
   reports.check        --check: summary, JSON, JUnit XML, baseline file
+  reports.tree         several files: the processes, then their memory
+                       merged by site (text, json)
   reports.html         --html=FILE: one self-contained page (its script,
                        style and template are html/report.*)
   exports              (the package of the exports)

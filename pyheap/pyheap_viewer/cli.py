@@ -194,6 +194,12 @@ def parse_args(argv):
 def _check_options(parser, options):
     """The combinations argparse cannot check; status 2."""
     files = options.files
+    # Several files (or a directory, or a %p pattern) but for --diff's
+    # two: the files of one run's processes (tree.py).
+    options.tree = not options.diff and (
+        len(files) > 1 or any(os.path.isdir(f) or ("%p" in f and not
+                                                    os.path.exists(f))
+                              for f in files))
     # --by=user-line and the like: --by=line in the user view (naming.py).
     options.user_by = bool(options.by and options.by.startswith("user-"))
     if options.user_by:
@@ -288,8 +294,8 @@ def _check_options(parser, options):
             parser.error("--diff with one FILE needs --at and --at2 (the "
                          "two snapshots to compare)")
     else:
-        if len(files) > 1:
-            parser.error("unrecognized arguments: %s" % " ".join(files[1:]))
+        if options.tree:
+            _check_tree_options(parser, options, modes)
         if options.at2 is not None:
             parser.error("--at2 goes with --diff only")
     if options.export:
@@ -308,8 +314,26 @@ def _check_options(parser, options):
         options.format = "text"
 
 
+def _check_tree_options(parser, options, modes):
+    """What goes with several files: the default report, --format=json
+    and --check."""
+    if modes and modes[0] != "--check":
+        parser.error("%s reads one file (several files, the processes of "
+                     "a run, go with the default report, --format=json and "
+                     "--check)" % modes[0])
+    if options.format == "csv":
+        parser.error("--format=csv reads one file (for several files, the "
+                     "processes of a run: --format=json)")
+    if options.at is not None and options.at.how == "n":
+        parser.error("--at=%s: a sample number is one process's; with "
+                     "several files use peak, exit or a label"
+                     % options.at.text)
+
+
 def report_for(options):
     """The Report class the options pick."""
+    if options.tree and not options.check:
+        return REPORTS["tree"]
     if options.export:
         return EXPORTS[options.export]
     if options.html is not None:

@@ -347,14 +347,23 @@ class Offender:
     """A site over a per-site limit, or the top site of a total."""
 
     __slots__ = ("location", "function", "value", "allowed", "stack",
-                 "baseline", "detail")
+                 "baseline", "detail", "process")
+
+    def __init__(self):
+        # In a process tree (tree.py): the process the site is in, or
+        # the one holding most of a merged site.
+        self.process = None
 
     def to_json(self):
-        return {"location": self.location, "function": self.function,
-                "value": self.value, "allowed": self.allowed,
-                "baseline": self.baseline, "detail": self.detail,
-                "stack": [{"location": loc, "function": fn}
-                          for loc, fn in self.stack]}
+        obj = {"location": self.location, "function": self.function,
+               "value": self.value, "allowed": self.allowed,
+               "baseline": self.baseline, "detail": self.detail,
+               "stack": [{"location": loc, "function": fn}
+                         for loc, fn in self.stack]}
+        if self.process is not None:
+            obj["pid"] = self.process.pid
+            obj["command"] = self.process.command
+        return obj
 
 
 class LimitResult:
@@ -501,10 +510,12 @@ class Settings:
             self.baseline = read_baseline(settings["baseline"])
 
 
-def run_checks(view, spec):
+def run_checks(view, spec, settings=None):
     """The LimitResults of every limit, in LIMITS order, and the Settings
-    they were evaluated with."""
-    settings = Settings(spec)
+    they were evaluated with (`settings`, if given: the files of a process
+    tree share one, so that the baseline counts the uses in all)."""
+    if settings is None:
+        settings = Settings(spec)
     by = settings.by
     results = []
     limits = spec.limits

@@ -12,7 +12,9 @@ USAGE = ("usage: pyheap_print [options] FILE\n"
          "       pyheap_print --html=REPORT.html [--diff] [options] FILE...\n"
          "       pyheap_print --growth | --leaks [options] FILE\n"
          "       pyheap_print --check [limits] [--config=FILE] "
-         "[--baseline=FILE] [--junit-xml=FILE] FILE")
+         "[--baseline=FILE] [--junit-xml=FILE] FILE\n"
+         "       pyheap_print [--format=json | --check [limits]] [options] "
+         "FILE FILE... | DIR | NAME.%p")
 
 HELP = """\
 usage: pyheap_print [options] FILE
@@ -23,6 +25,8 @@ usage: pyheap_print [options] FILE
        pyheap_print --growth | --leaks [options] FILE
        pyheap_print --check [limits] [--config=FILE] [--baseline=FILE]
                     [--junit-xml=FILE] FILE
+       pyheap_print [--format=json | --check [limits]] [options]
+                    FILE FILE... | DIR | NAME.%p
 
 Print a report of a pyheap output file, the file that
 `valgrind --tool=pyheap python3 app.py` writes (pyheap.out.<pid>), like
@@ -30,6 +34,9 @@ ms_print does for massif; compare two files or two snapshots (--diff);
 annotate a source file (--annotate); export to the formats of other tools
 (--export).  The default report opens with the answer: which lines of
 your own code hold the memory and which keep growing (--summary alone).
+Several files of one run (a parent and its forked, multiprocessing or
+--trace-children=yes children) are reported together, and --check gates
+the whole tree (below: "Several files").
 The file format is docs/file-format.md (versions 1 and 2).
 
 options:
@@ -398,6 +405,61 @@ The JSON export (--export=json): one object
   are the blocks allocated inside the region only.  Every array of
   objects has one object per line.
 
+Several files: the processes of one run (a process tree).  pyheap writes
+  one file per process: a forked child (os.fork(), multiprocessing's fork
+  start method) writes its own, and so does each program run under
+  --trace-children=yes; --pyheap-out-file=run.%p.out names them by pid.
+  Give them all: as FILE FILE... (run.*.out), as a directory (its files
+  that begin "pyheap-out"), or as NAME.%p (the files whose %p is a pid).
+  Without --diff (whose two files keep their meaning), several files go
+  with the default report, --format=json and --check; the other modes
+  read one file.  The files are read one at a time (memory: the biggest
+  file's, plus the groups of each).  They are related by their meta pid
+  and ppid: a file whose ppid is no other file's pid is shown as a root
+  of its own (a process of another run, or a child whose parent exited
+  first: the ppid is the one it had at exit); two files with one pid are
+  an error (status 1), as is any file that cannot be read.
+  Text: the processes, children indented under their parent: pid, ppid,
+  peak, bytes live at exit, how it ended, its file and command; then for
+  each process's own peak and for its exit (or --at=peak|exit|LABEL: a
+  LABEL in the processes that have it; not a sample number) the live
+  bytes of all processes by class and the top --top groups (--by, as for
+  one file: the user view; --by=type: exit only) summed over the
+  processes, with the processes that hold each ("4242 60%, 4243 40%").
+  At exit the sums are exact.  The peaks are not simultaneous: each
+  process's peak is its own, at its own moment (each file has its own
+  clock), so their sum is an upper bound of the tree's peak, which lies
+  between the biggest process peak and that sum; the report says so.  A
+  forked child starts with a copy of its parent's heap: what it
+  inherited counts in each process that holds it, as RSS counts shared
+  copy-on-write pages.  One process's own report: pyheap_print FILE.
+  --format=json: one object {"format": "pyheap-tree", "files", "by",
+  "roots": [pid], "processes": [{"pid", "ppid", "parent" (pid, or null
+  for a root), "children": [pid], "depth", "file", "command", "end" (meta
+  end), "ended" (in words), "peak_bytes", "exit_bytes", "exit_blocks",
+  "time_unit"}] (in tree order), "peak": {"sum_bytes", "max_bytes",
+  "max_pid", "upper_bound": true, "note"}, "notes", "snapshots": [{"at"
+  ("peak", "exit" or the label), "processes": [pid], "missing": [pid],
+  "heap_bytes", "heap_blocks", "by_class", "groups", "rows": [ROW +
+  "processes": [{"pid", "bytes", "blocks", "by_class"}]]}]}, ROW as in
+  the JSON output above (location, function, bytes, blocks, by_class,
+  user_location and user_function (and via) of the process holding most
+  of it; stack for --by=stack); each row's processes add up to its
+  bytes, blocks and classes, the rows (all of them: --top cuts) to the
+  snapshot's, and those to the processes' own heaps.
+  --check: the limits apply to the whole tree.  --max-peak is the sum of
+  the processes' peaks (the upper bound above); --max-live and
+  --max-live-at the sum over the processes that have the snapshot; their
+  top offender is the biggest site summed over the processes, with the
+  process that holds most of it.  --max-region, --max-growth-per-iter and
+  --max-growth are evaluated in each process: a leak in a worker fails
+  the check, and each offender names its process ("in pid 4243 (python3
+  app.py)"; JSON: "pid", "command"); a process where the limit cannot be
+  evaluated (no marks, no such region) is left out and named, and the
+  limit is an error only if no process can be evaluated.  The summary
+  adds a line "tree: N processes, ..."; JSON adds "files" and
+  "processes" (as above).
+
 Classes: raw (malloc family, no Python domain asked: C code, extensions,
   PyMem_RawMalloc), pymalloc (served from a pymalloc arena, requests of
   512 bytes or less), python-large (a Python domain's request that fell
@@ -545,14 +607,19 @@ examples:
   pyheap_print --leaks --warmup=2 --leak-lag=2 pyheap.out.4242
   pyheap_print --check --max-growth=1MB --max-peak=200MiB \\
       --junit-xml=pyheap.xml pyheap.out.4242
+  pyheap_print run.*.out
+  pyheap_print --format=json --at=exit 'run.%p.out'
+  pyheap_print --check --max-growth-per-iter=10KB --max-live=1GB out/
 
 Output is UTF-8.  Identical input gives identical output.
 
 exit status:
   0  success
-  1  the file (with --diff: either file) cannot be read or is not a
-     valid pyheap file (truncated, unknown format version, ...), --at or
-     --at2 names no snapshot, the --annotate source cannot be read, or
+  1  the file (with --diff: either file; with several: any) cannot be
+     read or is not a valid pyheap file (truncated, unknown format
+     version, ...), several files have one pid, --at or --at2 names no
+     snapshot (with several files: in none), the --annotate source
+     cannot be read, or
      -o FILE or --html=FILE cannot be written; one line
      "pyheap_print: error: FILE: line N: WHAT" on stderr
   2  bad usage (unknown option, bad value, options that do not go

@@ -20,13 +20,15 @@ from .reports.leaks import LeakReport
 from .reports.retainers import RetainersReport
 from .reports.summary import SummaryReport
 from .reports.text import TextReport
+from .reports.tree import TreeReport
 
 # The reports: --format=text|json|csv, and the modes --annotate, --diff,
-# --growth, --leaks, --retainers, --check and --summary; --html.
+# --growth, --leaks, --retainers, --check and --summary; --html; several
+# files (the processes of a run).
 REPORTS = {report.name: report for report in (
     TextReport, JsonReport, CsvReport, AnnotateReport, DiffReport,
     GrowthReport, LeakReport, RetainersReport, CheckReport, SummaryReport,
-    HtmlReport)}
+    HtmlReport, TreeReport)}
 
 # The exports (--export=NAME), in the order --help lists them.
 EXPORTS = {export.name: export for export in (

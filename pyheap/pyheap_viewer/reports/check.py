@@ -4,9 +4,11 @@
 # The limits and their evaluation are gate.py's.
 
 from ..errors import ConfigError, UsageError
-from ..formatting import escape, json_lines, num, plural, tolerance_text
+from ..formatting import (escape, json_lines, num, plural, short_list,
+                          tolerance_text)
 from ..gate import CHECK_EXIT_CODE, baseline_text, check_spec, run_checks
 from ..model import every_snapshot
+from ..tree import expand_files, processes_text, roots, run_tree_checks
 from .base import Report, write_file
 
 CHECK_STACK_FRAMES = 8     # frames of the top offender in the summary
@@ -23,9 +25,15 @@ class CheckReport(Report):
             spec = check_spec(options)
         except ConfigError as exc:
             raise UsageError(str(exc))
-        view = inputs.read(sites=every_snapshot)
-        profile = view.profile
-        results, settings = run_checks(view, spec)
+        if options.tree:
+            # The files of one run: the limits apply to the whole tree.
+            processes, results, settings = run_tree_checks(
+                inputs, expand_files(options.files), spec)
+            profile = TreeSource(processes)
+        else:
+            view = inputs.read(sites=every_snapshot)
+            profile = view.profile
+            results, settings = run_checks(view, spec)
         n_failed = sum(1 for r in results if not r.passed)
         code = spec.settings.get("error-exitcode", CHECK_EXIT_CODE)
         status = code if n_failed else 0
@@ -40,6 +48,39 @@ class CheckReport(Report):
         return status
 
 
+class TreeSource:
+    """What the summary, the JUnit XML and the baseline say of the input
+    when it is a process tree: `path` names the files, `processes` are
+    tree.Process objects, in tree order."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        first = processes[0].path
+        self.path = first if len(processes) == 1 else "%s and %d more" % (
+            first, len(processes) - 1)
+
+
+def _tree_lines(profile):
+    """The summary's line on the processes of a tree."""
+    processes = getattr(profile, "processes", None)
+    if processes is None:
+        return []
+    tops = roots(processes)
+    return ["tree: %s, %s: %s" % (
+        processes_text(len(processes)),
+        "root pid %d (%s)" % (tops[0].pid, escape(tops[0].command))
+        if len(tops) == 1 else "%d roots" % len(tops),
+        short_list(["%d%s" % (p.pid, "" if p.parent is None else
+                              "<-%d" % p.parent.pid) for p in processes]))]
+
+
+def _offender_where(off):
+    """', in pid N (command)' for an offender of a process tree."""
+    if getattr(off, "process", None) is None:
+        return ""
+    return ", in %s" % escape(off.process.label())
+
+
 def check_summary(profile, spec, results, settings, status, fmt):
     """The summary (text) or the JSON of a --check run."""
     baseline = settings.baseline
@@ -48,8 +89,13 @@ def check_summary(profile, spec, results, settings, status, fmt):
     n_failed = sum(1 for r in results if not r.passed)
     unused = [e for e in baseline if not e.used]
     if fmt == "json":
-        doc = [("file", profile.path),
-               ("passed", not n_failed),
+        processes = getattr(profile, "processes", None)
+        doc = [("file", profile.path if processes is None
+                else processes[0].path)]
+        if processes is not None:
+            doc += [("files", [p.path for p in processes]),
+                    ("processes", [p.to_json() for p in processes])]
+        doc += [("passed", not n_failed),
                ("exit_status", status),
                ("by", settings.by),
                ("config", None if spec.config is None else
@@ -79,10 +125,11 @@ def check_summary(profile, spec, results, settings, status, fmt):
                                          escape(r.message)))
         if not r.passed and r.offenders:
             top = r.offenders[0]
-            out.append("       top offender: %s (%s), %s B%s"
+            out.append("       top offender: %s (%s), %s B%s%s"
                        % (escape(top.function or "-"), escape(top.location),
                           num(int(round(top.value))),
-                          ", " + escape(top.detail) if top.detail else ""))
+                          ", " + escape(top.detail) if top.detail else "",
+                          _offender_where(top)))
             for loc, fn in top.stack[:CHECK_STACK_FRAMES]:
                 out.append("         at %s (%s)" % (escape(fn),
                                                     escape(loc)))
@@ -90,6 +137,7 @@ def check_summary(profile, spec, results, settings, status, fmt):
                 out.append("         ... %d more frames (--format=json, "
                            "--junit-xml: all)"
                            % (len(top.stack) - CHECK_STACK_FRAMES))
+    out.extend(_tree_lines(profile))
     if spec.config is not None:
         out.append("config: %s %s" % (escape(spec.config[0]),
                                       spec.config[1]))
@@ -153,9 +201,10 @@ def junit_xml(profile, results):
             tag = "error" if r.error is not None else "failure"
             body = [r.message]
             for off in r.offenders:
-                body.append("%s (%s): %s B%s" % (
+                body.append("%s (%s): %s B%s%s" % (
                     off.function, off.location, num(int(round(off.value))),
-                    ", " + off.detail if off.detail else ""))
+                    ", " + off.detail if off.detail else "",
+                    _offender_where(off)))
                 body.extend("    at %s (%s)" % (fn, loc)
                             for loc, fn in off.stack)
             out.append('      <%s message=%s type="%s">%s</%s>'
