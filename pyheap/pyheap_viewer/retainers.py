@@ -82,7 +82,8 @@ class SiteHolders:
 
     __slots__ = ("key", "location", "function", "sort_key", "frame",
                  "bytes", "blocks", "types", "holders", "lost_bytes",
-                 "lost_blocks", "direct_lost_bytes", "growing", "classes")
+                 "lost_blocks", "direct_lost_bytes", "growing", "classes",
+                 "lost_classes")
 
     def __init__(self, key, described):
         self.key = key
@@ -94,6 +95,7 @@ class SiteHolders:
         self.lost_bytes = self.lost_blocks = self.direct_lost_bytes = 0
         self.growing = False
         self.classes = [0, 0, 0]
+        self.lost_classes = [0, 0, 0]
 
     def type_name(self):
         """Its biggest type by bytes (None: no object), and that share."""
@@ -133,6 +135,7 @@ def site_holders(view, snap, by):
         if row.end == "lost":
             group.lost_bytes += row.bytes
             group.lost_blocks += row.blocks
+            group.lost_classes[row.cls] += row.bytes
             if not row.links:
                 group.direct_lost_bytes += row.bytes
         links = row.links

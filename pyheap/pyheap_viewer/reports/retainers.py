@@ -169,13 +169,16 @@ def _text(view, options, snap, rows, shown, lost, shown_lost, source):
                    "any more" % (plural(lost_B, "byte"),
                                  plural(sum(g.lost_blocks for g in lost),
                                         "block")))
-        out.append("(memcheck's \"definitely lost\": a C extension's malloc "
-                   "never freed, by the Python line that called it)")
+        out.append("(memcheck's \"definitely lost\": raw blocks are a C "
+                   "extension's malloc never freed,")
+        out.append("at the Python line that called it; Python objects are "
+                   "reference cycles the")
+        out.append("garbage collector has not freed yet)")
         for rank, g in enumerate(shown_lost, 1):
             label = site_label(g.location, g.function, options.by, g.frame,
                                source)
             classes = ", ".join("%s %s" % (CLASSES[i], num(b))
-                                for i, b in enumerate(g.classes) if b)
+                                for i, b in enumerate(g.lost_classes) if b)
             out.append("%2d. %s" % (rank, label))
             out.append("    %s in %s (%s B; %s B nothing points at, the "
                        "rest held only by those)"
@@ -232,6 +235,8 @@ def _json(view, options, snap, rows, shown, lost, shown_lost):
                               "user_location": _user_location(view, g),
                               "bytes": g.lost_bytes,
                               "blocks": g.lost_blocks,
+                              "by_class": dict(zip(CLASSES,
+                                                   g.lost_classes)),
                               "direct_bytes": g.direct_lost_bytes}
                              for g in shown_lost])]
     return json_lines(head)
