@@ -177,10 +177,23 @@ class RetainersTest(support.ToolTestCase):
         for s in data["sites"]:
             self.assertEqual(sum(h["bytes"] for h in s["held_by"]),
                              s["bytes"], s["location"])
-        # The text names the holder too.
+        # The text names the holder too, and so do the first screen and
+        # --growth, for the growing lines.
         text = support.viewer(["--retainers", out]).stdout
         self.assertRegex(text, r"held by dict `_index` made at .*in module "
                                r"`__main__`")
+        summary = support.viewer(["--summary", out]).stdout
+        self.assertRegex(summary, r"prog\.py:%d Record\.__init__\n.*\n"
+                                  r" +held by dict `_index` in module "
+                                  r"`__main__` \(9\d\.\d\d%%"
+                         % lines["payload"])
+        growth = json.loads(support.viewer(
+            ["--growth", "--format=json", out]).stdout)
+        grown = [s for s in growth["sites"] if s["growing"]
+                 and s["location"].endswith("prog.py:%d" % lines["payload"])]
+        self.assertEqual(len(grown), 1, growth["sites"])
+        self.assertEqual(grown[0]["held_by"]["text"],
+                         "dict `_index` in module `__main__`")
 
     def test_bound_method_in_observer_list(self):
         """A bound method in a class-level list keeps its instance and the
@@ -251,6 +264,18 @@ class RetainersTest(support.ToolTestCase):
         keep = site(data, "prog.py", lines["keep"])
         self.assertEqual(keep["unreachable_bytes"], 0)
         self.assertGreater(keep["bytes"], 20 * 7000)
+        # The gate: a limit on the unreachable C memory names the line.
+        lost_B = lost[0]["c_bytes"]
+        self.assertEqual(lost_B, lost[0]["bytes"])
+        gate = support.viewer(["--check", "--max-unreachable=%d"
+                               % (lost_B - 1), out])
+        self.assertEqual(gate.returncode, 3, gate.stdout + gate.stderr)
+        self.assertRegex(gate.stdout, r"FAIL max-unreachable .*the most: "
+                                      r"leak \(.*prog\.py:%d\)"
+                         % lines["leak"])
+        gate = support.viewer(["--check", "--max-unreachable=%d"
+                               % (lost_B + 100000), out])
+        self.assertEqual(gate.returncode, 0, gate.stdout + gate.stderr)
 
     def test_garbage_words_never_crash(self):
         """Blocks full of words that look like pointers (random, live

@@ -32,6 +32,7 @@ from .leaks import DEFAULT_LEAK_LAG, mark_info
 from .model import At, describe
 from .naming import stack_names
 from .records import show_field
+from .retainers import exit_holders, holder_brief, lost_rows, site_holders
 
 CHECK_EXIT_CODE = 3
 DEFAULT_TOLERANCE = "10%"
@@ -48,6 +49,8 @@ LIMITS = (
      "(marks)"),
     ("max-growth", False, "any steadily growing site's growth over the "
      "run (--growth's trend)"),
+    ("max-unreachable", False, "the bytes of C memory nothing reachable "
+     "points at, at exit (--retainers)"),
 )
 PER_SITE_LIMITS = ("max-growth-per-iter", "max-growth")
 _CHECK_SETTINGS = ("baseline", "tolerance", "error-exitcode", "warmup",
@@ -239,7 +242,8 @@ def check_spec(options):
     if not spec.limits:
         raise UsageError("--check needs at least one limit (--max-peak, "
                          "--max-live, --max-live-at, --max-region, "
-                         "--max-growth-per-iter, --max-growth), on the "
+                         "--max-growth-per-iter, --max-growth, "
+                         "--max-unreachable), on the "
                          "command line or in a configuration file%s"
                          % (" (%s %s has none)" % spec.config
                             if spec.config else " (none found)"))
@@ -550,6 +554,11 @@ def run_checks(view, spec, settings=None):
                         texts["max-growth"])
         _growth_limit(r, view, settings)
         results.append(r)
+    if "max-unreachable" in limits:
+        r = LimitResult("max-unreachable", limits["max-unreachable"],
+                        texts["max-unreachable"])
+        _unreachable_limit(r, view, settings)
+        results.append(r)
     return results, settings
 
 
@@ -653,13 +662,63 @@ def _growth_limit(r, view, settings):
         return
     growing = [t for t in trends if t.growing]
     fill_stacks(view.profile, grouping, growing, points)
+    holders = exit_holders(view, settings.by)
     rows = [(t.location, t.function, t.growth, t.stack,
-             "%s, %s of the heap at the end%s" % (
-                 _growth_evidence(t), pct(t.end_share, 1), _via(t)))
+             "%s, %s of the heap at the end%s%s" % (
+                 _growth_evidence(t), pct(t.end_share, 1), _via(t),
+                 _held_by(view, holders.get((t.location, t.function)))))
             for t in growing]
     rows.sort(key=lambda row: (-row[2], row[0], row[1]))
     _site_limit(r, rows, settings.baseline, settings.tolerance,
                 "steady growth")
+
+
+def _held_by(view, holder):
+    """", held by dict `_index` in module `app` (99.3%)": the first holder
+    of a site at exit (retainers.py), if the file has retainers."""
+    if holder is None:
+        return ""
+    return ", held by %s (%s)" % (holder_brief(view, holder[0]),
+                                  pct(holder[1], 1))
+
+
+def _unreachable_limit(r, view, settings):
+    """--max-unreachable: the bytes at exit nothing reachable points at
+    (retainers.py); each line with unreachable bytes is an offender."""
+    snap = view.profile.exit_snapshot
+    if snap is None or snap.held is None:
+        _error(r, "the file has no retainers at exit (pyheap's "
+               "--retainers=yes, format 3)")
+        return
+    groups, _ = site_holders(view, snap, settings.by)
+    # C memory only: unreachable Python objects are cycles the garbage
+    # collector frees in its own time.
+    lost = [g for g in lost_rows(groups) if g.lost_c_bytes]
+    lost.sort(key=lambda g: (-g.lost_c_bytes, g.sort_key, g.function))
+    r.value = sum(g.lost_c_bytes for g in lost)
+    blocks = sum(g.lost_c_blocks for g in lost)
+    if r.value <= r.limit:
+        r.message = ("unreachable C memory at exit: %s B in %s, within %s"
+                     % (num(r.value), plural(blocks, "block"),
+                        r.limit_text))
+        return
+    r.passed = False
+    for g in lost:
+        off = Offender()
+        off.location, off.function = g.location, g.function
+        off.value = g.lost_c_bytes
+        off.allowed = None
+        off.baseline = None
+        off.stack = []
+        off.detail = "%s of C memory nothing reachable points at" % (
+            plural(g.lost_c_blocks, "block"))
+        r.offenders.append(off)
+    top = r.offenders[0]
+    r.message = ("unreachable C memory at exit: %s B in %s, over %s (%s B); the "
+                 "most: %s (%s) at %s B"
+                 % (num(r.value), plural(blocks, "block"), r.limit_text,
+                    num(r.limit), top.function, top.location,
+                    num(top.value)))
 
 
 def _via(trend):

@@ -158,7 +158,7 @@ class SiteTrend:
                  "late_slope", "late_tau", "steadiness", "score",
                  "growth", "growing", "per_iter", "kid", "stack",
                  "dominant_type", "series", "verdict", "end_classes",
-                 "births")
+                 "births", "held_by")
 
     def to_json(self, unit_scale):
         obj = {
@@ -343,6 +343,7 @@ def growth_trends(view, by, min_tau=DEFAULT_MIN_TAU, warmup=DEFAULT_WARMUP):
         trend.end_classes = end_classes.get(key, [0, 0, 0])
         trend.kid = None
         trend.stack = None
+        trend.held_by = None        # reports/growth.py: (text, share)
         trends.append(trend)
     trends.sort(key=lambda t: (t.sort_key, t.function, str(t.key)))
     trends.sort(key=lambda t: (not t.growing, -t.score, -t.last))

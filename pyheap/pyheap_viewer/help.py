@@ -216,6 +216,8 @@ The CI gate (described below):
                         NAME left behind; repeatable
   --max-growth-per-iter=SIZE  each site's growth per iteration (marks)
   --max-growth=SIZE     each steadily growing site's growth over the run
+  --max-unreachable=SIZE  the C memory at exit nothing reachable points
+                        at (--retainers: a malloc never freed), by line
   --config=FILE         the configuration file [pyheap.cfg, then
                         pyproject.toml, then setup.cfg]
   --baseline=FILE       accept the known growth FILE lists (below)
@@ -581,7 +583,10 @@ The CI gate (--check):
   evaluated: totals (--max-peak, --max-live, --max-live-at,
   --max-region: the top site of the snapshot is named) and per site
   (--max-growth-per-iter, from the marks; --max-growth, --growth's
-  trend: only growing sites count), sites grouped by --by.  A limit that
+  trend: only growing sites count, each named with its first holder
+  when the file has retainers; --max-unreachable, the C memory at exit
+  nothing reachable points at: every line with some is named), sites
+  grouped by --by.  A limit that
   cannot be evaluated (no marks, no such label or region) is an error and
   fails the check.  Text: one line per limit, "ok" or "FAIL", the top
   offender and its stack, the configuration file used, the baseline's

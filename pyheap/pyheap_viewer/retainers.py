@@ -83,7 +83,7 @@ class SiteHolders:
     __slots__ = ("key", "location", "function", "sort_key", "frame",
                  "bytes", "blocks", "types", "holders", "lost_bytes",
                  "lost_blocks", "direct_lost_bytes", "growing", "classes",
-                 "lost_classes")
+                 "lost_classes", "lost_c_bytes", "lost_c_blocks")
 
     def __init__(self, key, described):
         self.key = key
@@ -96,6 +96,10 @@ class SiteHolders:
         self.growing = False
         self.classes = [0, 0, 0]
         self.lost_classes = [0, 0, 0]
+        # Of the unreachable bytes, those no Python object owns (the
+        # blocks and every link up the chain hold no object): C memory
+        # lost for good, where the rest are cycles the collector will free.
+        self.lost_c_bytes = self.lost_c_blocks = 0
 
     def type_name(self):
         """Its biggest type by bytes (None: no object), and that share."""
@@ -136,6 +140,9 @@ def site_holders(view, snap, by):
             group.lost_bytes += row.bytes
             group.lost_blocks += row.blocks
             group.lost_classes[row.cls] += row.bytes
+            if row.type is None and all(l.type is None for l in row.links):
+                group.lost_c_bytes += row.bytes
+                group.lost_c_blocks += row.blocks
             if not row.links:
                 group.direct_lost_bytes += row.bytes
         links = row.links
@@ -196,3 +203,51 @@ def ranked_groups(groups, growing_keys=()):
 
 def class_name(cls):
     return CLASSES[cls]
+
+
+def exit_holders(view, by):
+    """{(location, function): (Holder, share)}: the first holder of each
+    --by group of the exit snapshot (the way that holds most of its
+    bytes) and the share of its bytes held that way; empty if the exit
+    snapshot has no `held` records (or they were not kept)."""
+    snap = view.profile.exit_snapshot
+    if snap is None or snap.held is None:
+        return {}
+    groups, _ = site_holders(view, snap, by)
+    out = {}
+    for g in groups.values():
+        if not g.bytes:
+            continue
+        # The same holder reached through different links is one answer
+        # here: "dict `_index`" holds the Records and their attributes.
+        ways = {}
+        for h in g.ranked_holders():
+            key = (None if h.link is None else _link_key(view, h.link),
+                   h.end if h.link is None else module_of(h))
+            if key in ways:
+                ways[key][1] += h.bytes
+            else:
+                ways[key] = [h, h.bytes]
+        best = max(ways.values(), key=lambda w: w[1])
+        out[(g.location, g.function)] = (best[0], best[1] / g.bytes)
+    return out
+
+
+def holder_brief(view, holder):
+    """A holder in a few words: "dict `_index` in module `__main__`",
+    "list made at app.py:12", "nothing (unreachable)"."""
+    link = holder.link
+    if link is None:
+        return END_TEXT[holder.end]
+    noun = link.type if link.type is not None else \
+        "%s storage" % CLASSES[link.cls]
+    if isinstance(link.name, str) and link.name != VARIOUS:
+        text = "%s `%s`" % (noun, link.name)
+    else:
+        location, _, _, _ = view.site_name(link.kid, "line")
+        text = "%s made at %s" % (noun, location)
+    module = module_of(holder)
+    if module is not None and link.type != "module":
+        text += " in module `%s`" % module
+    return text
+

@@ -10,6 +10,7 @@ from ..grouping import BY_HEADINGS, nouns
 from ..births import exit_births, sparkline_of
 from ..growth import fill_stacks, growth_trends
 from ..model import TIME_UNITS, every_snapshot
+from ..retainers import exit_holders, holder_brief
 from .base import (Report, SourceLines, rate_scale, site_label, type_text,
                    via_text)
 
@@ -32,6 +33,11 @@ class GrowthReport(Report):
             10 if options.format == "text" else 0)
         shown = trends[:top] if top else trends
         fill_stacks(view.profile, grouping, shown, points)
+        holders = exit_holders(view, by)
+        for t in shown:
+            holder = holders.get((t.location, t.function))
+            t.held_by = None if holder is None else (
+                holder_brief(view, holder[0]), holder[1])
         if options.format == "json":
             text = _growth_json(view.profile, options, trends, shown, points)
         elif options.format == "csv":
@@ -51,8 +57,16 @@ def _growth_json(profile, options, trends, shown, points):
             ("min_tau", options.min_tau),
             ("growing", sum(1 for t in trends if t.growing)),
             ("groups", len(trends)),
-            ("sites", [t.to_json(factor) for t in shown])]
+            ("sites", [_with_holder(t.to_json(factor), t) for t in shown])]
     return json_lines(head)
+
+
+def _with_holder(obj, trend):
+    """A site's JSON with its first holder at exit (--retainers):
+    "held_by": {"text", "share"} or null."""
+    obj["held_by"] = None if trend.held_by is None else {
+        "text": trend.held_by[0], "share": rounded(trend.held_by[1])}
+    return obj
 
 
 def _growth_csv(shown):
@@ -191,6 +205,9 @@ def _growing_details(shown, by, factor, rate_text):
             out.append("    via:        %s" % via)
         if t.dominant_type is not None:
             out.append("    type:       %s" % type_text(t.dominant_type))
+        if t.held_by is not None:
+            out.append("    held by:    %s (%s of it at exit; --retainers)"
+                       % (escape(t.held_by[0]), pct(t.held_by[1], 1)))
         for j, (loc, fn) in enumerate(t.stack):
             out.append("    %s %s (%s)" % ("stack:     " if j == 0
                                            else " " * 11, escape(fn),

@@ -180,11 +180,12 @@ def _text(view, options, snap, rows, shown, lost, shown_lost, source):
             classes = ", ".join("%s %s" % (CLASSES[i], num(b))
                                 for i, b in enumerate(g.lost_classes) if b)
             out.append("%2d. %s" % (rank, label))
-            out.append("    %s in %s (%s B; %s B nothing points at, the "
-                       "rest held only by those)"
+            out.append("    %s in %s (%s B): %s B of C memory, %s B of "
+                       "uncollected cycles"
                        % (plural(g.lost_bytes, "byte"),
                           plural(g.lost_blocks, "block"), classes,
-                          num(g.direct_lost_bytes)))
+                          num(g.lost_c_bytes),
+                          num(g.lost_bytes - g.lost_c_bytes)))
     return "\n".join(out) + "\n"
 
 
@@ -237,7 +238,9 @@ def _json(view, options, snap, rows, shown, lost, shown_lost):
                               "blocks": g.lost_blocks,
                               "by_class": dict(zip(CLASSES,
                                                    g.lost_classes)),
-                              "direct_bytes": g.direct_lost_bytes}
+                              "direct_bytes": g.direct_lost_bytes,
+                              "c_bytes": g.lost_c_bytes,
+                              "c_blocks": g.lost_c_blocks}
                              for g in shown_lost])]
     return json_lines(head)
 

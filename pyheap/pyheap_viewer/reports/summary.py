@@ -25,11 +25,13 @@ from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES
 from ..naming import frame_name
 from ..pinning import SPARSE_BANDS, pinning
+from ..retainers import exit_holders, holder_brief
 from .base import Report, rate_scale
 
 SUMMARY_GROWING = 5          # growing lines shown
 SUMMARY_TOP = 5              # top lines at the peak shown
 SUMMARY_PINNING = 3          # lines keeping sparse arenas shown
+SUMMARY_HOLDERS = 3          # growing lines whose holder is shown
 
 
 class SummaryReport(Report):
@@ -169,6 +171,7 @@ def _verdict(view, options, namer):
     shown = growing[:SUMMARY_GROWING]
     vias = via_frames(view, grouping, points[-1],
                       set(t.key for t in shown))
+    holders = exit_holders(view, "line")
     end_time = points[-1].time or 1
     for i, t in enumerate(shown, 1):
         since = ""
@@ -189,6 +192,11 @@ def _verdict(view, options, namer):
                 namer.line(f), num(b),
                 "" if len(via) == 1 else " and %s more" % plural(
                     len(via) - 1, "frame")))
+        holder = holders.get((t.location, t.function))
+        if holder is not None and i <= SUMMARY_HOLDERS:
+            out.append("      held by %s (%s; --retainers)"
+                       % (escape(holder_brief(view, holder[0])),
+                          pct(holder[1], 1)))
     if len(growing) > len(shown):
         out.append("    (%s more: --growth)" % num(len(growing) - len(shown)))
     return out
