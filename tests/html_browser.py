@@ -138,7 +138,12 @@ def leak(page, search_text):
         page.click("#verdict .site")
         out["after_verdict_click"] = {
             "matches": [f["label"] for f in page.frames() if " match" in " " + f["cls"]],
-            "title": page.js("return document.getElementById('flame-title').textContent")}
+            "title": page.js("return document.getElementById('flame-title').textContent"),
+            "held": page.js("var h = document.querySelector('#verdict .site .held');"
+                            " return h ? h.textContent : null"),
+            "chain": page.js("var c = document.querySelector('#verdict .chain');"
+                             " return c && !c.hidden ? c.textContent : null")}
+        page.shot("verdict-chain", "#verdict-section")
     tables = {}
     for tab in ("line", "function", "package", "type"):
         page.click("#table-tabs button[data-tab=%s]" % tab)

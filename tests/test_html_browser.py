@@ -163,6 +163,12 @@ class LeakPageTest(BrowserTestCase):
         self.assertIn("at exit", seen["after_verdict_click"]["title"])
         self.assertTrue(any(where in m for m in
                             seen["after_verdict_click"]["matches"]))
+        # It names who holds the line's rows: the list `kept`; the click
+        # shows the chain from that list down to them.
+        clicked = seen["after_verdict_click"]
+        self.assertRegex(clicked["held"] or "",
+                         r"^held by list `kept` in module `__main__` \(")
+        self.assertRegex(clicked["chain"] or "", r"list `kept` made at ")
         # Every table has rows; the line table leads with the line; the
         # sort by blocks sorts.
         for by, rows in seen["tables"].items():

@@ -40,6 +40,7 @@ from .leaks import leak_table
 from .model import CLASSES, TIME_UNITS, describe, describe_end
 from .naming import STDLIB
 from .pinning import pinning
+from .retainers import exit_holders, holder_brief, holder_chain, module_of
 
 # The page format's version (html/report.js reads it).
 PAGE_FORMAT = 1
@@ -559,6 +560,7 @@ class ProfilePage:
         times = [s.time for s in points]
         rows = []
         namer = view.module_namer()
+        holders = exit_holders(view, "line")
         for t in growing[:VERDICT_ROWS]:
             since = None
             if t.births is not None and t.births.growing:
@@ -575,6 +577,8 @@ class ProfilePage:
                          else t.dominant_type[0]),
                 "by_class": list(t.end_classes),
                 "series": list(t.series),
+                "held_by": _held_by(view, holders.get((t.location,
+                                                       t.function))),
             })
         return {
             "judged": len(trends),
@@ -779,3 +783,14 @@ def page_data(views, options, compare=None):
     }
     data.update(tables.to_json())
     return data
+
+
+def _held_by(view, holder):
+    """A growing line's first holder at exit (retainers.py) for the page:
+    {"text", "share", "end", "module", "chain"}, or None."""
+    if holder is None:
+        return None
+    h, share = holder
+    return {"text": holder_brief(view, h), "share": share, "end": h.end,
+            "module": module_of(h), "chain": holder_chain(view, h)}
+

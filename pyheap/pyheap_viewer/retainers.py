@@ -251,3 +251,20 @@ def holder_brief(view, holder):
         text += " in module `%s`" % module
     return text
 
+
+def holder_chain(view, holder):
+    """The chain of a holder from the holder down to the blocks, as
+    [{"what", "name", "location", "function"}]: what a page lists."""
+    links = ([holder.link] if holder.link is not None else []) + \
+        list(holder.through[::-1] if holder.link is not None
+             else holder.through)
+    out = []
+    for link in links:
+        location, function, _, _ = view.site_name(link.kid, "line")
+        out.append({"what": link.type if link.type is not None
+                    else "%s storage" % CLASSES[link.cls],
+                    "name": link.name if isinstance(link.name, str)
+                    and link.name != VARIOUS else None,
+                    "location": location, "function": function})
+    return out
+

@@ -275,10 +275,17 @@
         fig.appendChild(el("div", null, rateText(g.rate, P.time_unit) +
           (g.since !== null && V.end_time ? ", since " + pct(g.since, V.end_time) + " of the run" : "")));
         if (g.type) fig.appendChild(el("div", null, "mostly " + g.type));
+        if (g.held_by) fig.appendChild(el("div", "held", "held by " + g.held_by.text +
+                                          " (" + pct(g.held_by.share, 1) + ")"));
         row.appendChild(fig);
         row.appendChild(sparkline(g.series, 200, 38));
-        row.addEventListener("click", function () { focusSite(p, g.frame, i); });
+        var chain = g.held_by ? holderChain(g.held_by) : null;
+        row.addEventListener("click", function () {
+          if (chain) chain.hidden = !chain.hidden;
+          focusSite(p, g.frame, i);
+        });
         list.appendChild(row);
+        if (chain) list.appendChild(chain);
       });
       box.appendChild(list);
       if (V.n_growing > V.growing.length)
@@ -286,6 +293,27 @@
     }
     if (P.leaks) renderLeaks(box, P);
     if (P.pinning && P.pinning.sparse_arenas) renderPinning(box, P.pinning);
+  }
+
+  // Who holds a growing line's blocks at exit: the chain of pointers from
+  // its first holder down to them (pyheap_print --retainers), shown when
+  // the line is clicked.
+  function holderChain(h) {
+    var box = el("div", "chain");
+    box.hidden = true;
+    box.appendChild(el("div", "status", "Who holds it at exit (" + pct(h.share, 1) +
+                       " of its bytes; pyheap_print --retainers for all):"));
+    var ol = el("ol");
+    h.chain.forEach(function (link, k) {
+      var li = el("li", null, (k ? "through " : "") + link.what +
+                  (link.name ? " `" + link.name + "`" : "") + " made at " +
+                  link.location + " " + link.function);
+      ol.appendChild(li);
+    });
+    if (!h.chain.length) ol.appendChild(el("li", null, h.text));
+    box.appendChild(ol);
+    if (h.module) box.appendChild(el("div", "status", "in module `" + h.module + "`"));
+    return box;
   }
 
   function smallTable(parent, heads, rows, onClick) {
