@@ -656,10 +656,19 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq);
 //--- ph_output.c: the output file                         ---//
 //------------------------------------------------------------//
 
+/* DUMP_NO of a checkpoint: the file of the run so far, while it runs. */
+#define PH_DUMP_CHECKPOINT 0xffffffffu
+
 Bool PH_(write_output)(const HChar *path, const Snapshot *peak_snap,
                        const Snapshot *live_snap, const Snapshot *final_sample,
                        UInt dump_no);
 HChar *PH_(write_profile)(void);
+
+extern Int   PH_(clo_checkpoint);     /* seconds between checkpoints; 0: none */
+extern ULong PH_(n_checkpoints);
+extern UInt  PH_(checkpoint_countdown); /* heap events to the next clock look */
+extern Bool  PH_(in_checkpoint);      /* a checkpoint is being written */
+void PH_(checkpoint_tick)(void);
 
 //------------------------------------------------------------//
 //--- ph_monitor.c: monitor commands                       ---//

@@ -108,6 +108,7 @@ static Bool ph_process_cmd_line_option(const HChar *arg)
    else if VG_BINT_CLO(arg, "--depth", PH_(clo_depth), 1, PH_MAX_DEPTH) {}
    else if VG_BOOL_CLO(arg, "--native", PH_(clo_native)) {}
    else if VG_BOOL_CLO(arg, "--retainers", PH_(clo_retainers)) {}
+   else if VG_BINT_CLO(arg, "--checkpoint", PH_(clo_checkpoint), 0, 86400) {}
    else if VG_BINT_CLO(arg, "--max-snapshots", PH_(clo_max_snapshots), 10, 1000) {}
    else if VG_BINT_CLO(arg, "--detailed-freq", PH_(clo_detailed_freq), 1, 1000000) {}
    else if VG_BINT_CLO(arg, "--mark-window", PH_(clo_mark_window), 1, 1000) {}
@@ -135,6 +136,10 @@ static void ph_print_usage(void)
 "                              (1..%d) [30]\n"
 "    --native=no|yes           add native (C) frames below the Python\n"
 "                              frames of each allocation [no]\n"
+"    --checkpoint=<seconds>    while the program runs, rewrite the output file\n"
+"                              with everything so far this often, so that a\n"
+"                              run killed by SIGKILL or the OOM killer leaves\n"
+"                              it (0: never) [10]\n"
 "    --retainers=yes|no        at exit, user and region snapshots, scan memory\n"
 "                              for what holds each live block, and what\n"
 "                              nothing holds any more [yes]\n"
@@ -236,8 +241,8 @@ static void ph_fini(Int exit_status)
                 "read faults %llu\n", PH_(n_rawstack_hits),
                 PH_(n_rawstack_recent_hits), PH_(n_rawstack_misses), PH_(n_read_faults));
       VG_(dmsg)("pyheap: peak materialisations %llu\n", PH_(n_peak_materialisations));
-      VG_(dmsg)("pyheap: retainer scans %llu (read faults %llu)\n",
-                PH_(n_retainer_scans), PH_(n_retainer_faults));
+      VG_(dmsg)("pyheap: retainer scans %llu (read faults %llu), checkpoints %llu\n",
+                PH_(n_retainer_scans), PH_(n_retainer_faults), PH_(n_checkpoints));
    }
    if (PH_(py_hooks_lost)())
       VG_(umsg)("pyheap: warning: the interpreter replaced pyheap's allocator "

@@ -351,6 +351,14 @@ static void write_meta(const Snapshot *peak_snap, UInt dump_no)
    VG_(fprintf)(out_fp, "meta marks %u\nmeta mark_window %d\nmeta mark_b_stride %u\n",
                 PH_(n_marks), PH_(clo_mark_window), PH_(mark_b_stride));
    out_lines += 3;
+   if (dump_no == PH_DUMP_CHECKPOINT) {
+      /* Written while the program runs: if it is the last one, the run
+         ended without writing its file. */
+      VG_(fprintf)(out_fp, "meta checkpoint %llu\nmeta end running\n",
+                   PH_(n_checkpoints));
+      out_lines += 2;
+      return;
+   }
    if (dump_no > 0) {
       VG_(fprintf)(out_fp, "meta detailed_snapshot %u\n", dump_no);
       out_lines++;
@@ -463,6 +471,25 @@ Bool PH_(write_output)(const HChar *path, const Snapshot *peak_snap,
    return True;
 }
 
+/* Write the file at PATH whole or not at all: into PATH.partial, then
+   renamed over PATH, so that a process killed while it writes leaves the
+   previous file (a checkpoint) complete. */
+static Bool write_output_atomically(const HChar *path, const Snapshot *peak_snap,
+                                    const Snapshot *live_snap,
+                                    const Snapshot *final_sample, UInt dump_no)
+{
+   HChar *tmp = VG_(malloc)("ph.out.tmp", VG_(strlen)(path) + 9);
+   Bool ok;
+   VG_(sprintf)(tmp, "%s.partial", path);
+   ok = PH_(write_output)(tmp, peak_snap, live_snap, final_sample, dump_no);
+   if (ok && VG_(rename)(tmp, path) != 0) {
+      VG_(unlink)(tmp);
+      ok = PH_(write_output)(path, peak_snap, live_snap, final_sample, dump_no);
+   }
+   VG_(free)(tmp);
+   return ok;
+}
+
 /* The end of the program as pyheap records it: the exit snapshot (unless
    interpreter finalisation already took it), the exact peak and a last
    sample, written to the output file.  Returns the file's name. */
@@ -476,10 +503,78 @@ HChar *PH_(write_profile)(void)
    PH_(take_snapshot)(&final_sample, SnapSample, ph_now());
 
    path = VG_(expand_file_name)("--pyheap-out-file", PH_(clo_out_file));
-   if (!PH_(write_output)(path, &peak_snap, &PH_(exit_snap), &final_sample, 0))
+   if (!write_output_atomically(path, &peak_snap, &PH_(exit_snap), &final_sample, 0))
       VG_(umsg)("pyheap: error: cannot write output file '%s'\n", path);
    PH_(drop_peak_snapshot)(&peak_snap);
    return path;
+}
+
+//------------------------------------------------------------//
+//--- Checkpoints                                          ---//
+//------------------------------------------------------------//
+
+/* A run killed by SIGKILL or by the kernel's OOM killer -- the very runs
+   a memory profiler is for -- never reaches ph_fini: without more, it
+   leaves no file at all.  So while the program runs, every --checkpoint
+   seconds of wall-clock time, the tool writes the file as it would be if
+   the program ended now (the live heap as its exit snapshot, without the
+   retainers scan), marked `meta end running`: each checkpoint replaces
+   the last (written aside, then renamed over it), and the file of a run
+   that ends normally replaces the last checkpoint.  A killed run leaves
+   its last checkpoint: complete, valid, saying it is one.
+
+   Why whole files rather than records appended as they are taken: the
+   format's sections (tables, then the culled time series, then the
+   snapshots) are what every reader checks, and the culled series is
+   rewritten as it thins.  The price is the time to write the file, which
+   grows with the run: the next checkpoint waits at least 20 times as
+   long as the last one took, so that writing them costs at most about 5%
+   of the run.  The clock is looked at every CHECKPOINT_EVENTS heap events
+   (not at all in a program that stops allocating: then nothing changes
+   to write). */
+#define PH_CHECKPOINT_EVENTS 4096
+
+Int   PH_(clo_checkpoint) = 10;
+ULong PH_(n_checkpoints);
+UInt  PH_(checkpoint_countdown) = PH_CHECKPOINT_EVENTS;
+Bool  PH_(in_checkpoint);
+static ULong next_checkpoint_ms;
+static Bool  checkpoint_failed;
+
+void PH_(checkpoint_tick)(void)
+{
+   Snapshot peak_snap, now_snap, final_sample;
+   ULong now, took, wait;
+   HChar *path;
+
+   PH_(checkpoint_countdown) = PH_CHECKPOINT_EVENTS;
+   if (PH_(clo_checkpoint) == 0 || PH_(in_checkpoint))
+      return;
+   now = VG_(read_millisecond_timer)();
+   if (next_checkpoint_ms == 0)
+      next_checkpoint_ms = (ULong)PH_(clo_checkpoint) * 1000;
+   if (now < next_checkpoint_ms)
+      return;
+   PH_(in_checkpoint) = True;
+   PH_(n_checkpoints)++;
+   PH_(take_peak_snapshot)(&peak_snap);
+   PH_(take_live_snapshot)(&now_snap);
+   PH_(take_snapshot)(&final_sample, SnapSample, ph_now());
+   path = VG_(expand_file_name)("--pyheap-out-file", PH_(clo_out_file));
+   if (!write_output_atomically(path, &peak_snap, &now_snap, &final_sample,
+                                PH_DUMP_CHECKPOINT) && !checkpoint_failed) {
+      checkpoint_failed = True;
+      VG_(umsg)("pyheap: warning: cannot write a checkpoint to '%s'\n", path);
+   }
+   PH_(drop_peak_snapshot)(&peak_snap);
+   PH_(free_detail)(now_snap.detail);
+   VG_(free)(path);
+   PH_(in_checkpoint) = False;
+   took = VG_(read_millisecond_timer)() - now;
+   wait = (ULong)PH_(clo_checkpoint) * 1000;
+   if (wait < 20 * took)
+      wait = 20 * took;
+   next_checkpoint_ms = now + took + wait;
 }
 
 /*--------------------------------------------------------------------*/

@@ -712,7 +712,7 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    UWord s;
    UInt i, j;
 
-   if (!PH_(clo_retainers))
+   if (!PH_(clo_retainers) || PH_(in_checkpoint))
       return;
    PH_(n_retainer_scans)++;
    n_nodes = (UInt)bt->n_live;

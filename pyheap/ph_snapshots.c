@@ -134,6 +134,8 @@ static void cull_series(void)
 void PH_(maybe_sample)(void)
 {
    ULong now = ph_now();
+   if (UNLIKELY(--PH_(checkpoint_countdown) == 0))
+      PH_(checkpoint_tick)();
    if (now >= PH_(next_epoch_time))
       PH_(epoch_tick)(now);
    if (now < next_sample_time)

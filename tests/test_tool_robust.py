@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 
 import support
 
@@ -148,6 +149,46 @@ class RobustTest(support.ToolTestCase):
         self.assertEqual(support.read_meta(out)["end"], "signal")
         self.assertRegex(support.viewer([out]).stdout,
                          r"\nEnded: +killed by a signal ")
+
+    def test_killed_by_sigkill_leaves_a_checkpoint(self):
+        """A program killed by SIGKILL (as the OOM killer kills): the file
+        of its last checkpoint is there, complete, and says the run did
+        not finish."""
+        source = BIG_SCRIPT + "import itertools\n" \
+            "for i in itertools.count():\n" \
+            "    junk = [str(i)] * 50\n"
+        script = support.write_file(self.workdir, "prog.py", source)
+        out = os.path.join(self.workdir, "kill.out")
+        proc = subprocess.Popen(
+            support.tool_command(["--time-unit=B", "--checkpoint=1",
+                                  "--pyheap-out-file=" + out],
+                                 [support.python(), script]),
+            cwd=self.workdir, env=support.clean_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            facts = os.path.join(self.workdir, "facts.json")
+            deadline = time.time() + 300
+            # A checkpoint written after the big list was made.
+            while not (os.path.exists(facts) and os.path.exists(out)
+                       and os.path.getmtime(out) > os.path.getmtime(facts)):
+                self.assertIsNone(proc.poll(), "the program ended early")
+                self.assertLess(time.time(), deadline, "no checkpoint")
+                time.sleep(0.2)
+            os.kill(self.facts()["pid"], signal.SIGKILL)
+            proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        rows = self.assert_complete(out)
+        row = self.big_row(rows, source)
+        self.assertEqual(row["by_class"]["python-large"], self.facts()["big"], row)
+        meta = support.read_meta(out)
+        self.assertEqual(meta["end"], "running")
+        self.assertGreaterEqual(int(meta["checkpoint"]), 1)
+        self.assertRegex(support.viewer([out]).stdout,
+                         r"\nEnded: +not finished: the last checkpoint ")
 
     def test_uncaught_exception(self):
         """A program that dies of an uncaught exception: status 1, the file is complete."""

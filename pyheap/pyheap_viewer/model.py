@@ -51,6 +51,11 @@ def describe_end(end):
     if words[0] == "signal":
         return ("killed by a signal (no exit call: the profile ends where "
                 "the signal struck)")
+    if words[0] == "running":
+        return ("not finished: the last checkpoint the tool wrote while "
+                "the program ran (--checkpoint); the run was killed before "
+                "it could write its file (SIGKILL, the OOM killer?), and "
+                "its exit snapshot is the heap at that checkpoint")
     return end
 
 
