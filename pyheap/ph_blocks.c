@@ -220,6 +220,10 @@ static void peak_log_change(UInt kid, UInt cls, Long dB, Long dn)
    }
 }
 
+/* --snapshot-above: the heap crossed it (once). */
+Bool        PH_(snapshot_pending);
+static Bool snapshot_above_taken;
+
 /* Every change to the live bytes goes through here. */
 void PH_(site_change)(UInt kid, UInt cls, Long dB, Long dn)
 {
@@ -231,6 +235,11 @@ void PH_(site_change)(UInt kid, UInt cls, Long dB, Long dn)
       PH_(region_note_heap)(heap_B(&PH_(cur)));
    if (dB > 0 && heap_B(&PH_(cur)) > heap_B(&peak)) {
       /* A new maximum: the peak is now. */
+      if (UNLIKELY(PH_(clo_snapshot_above) > 0 && !snapshot_above_taken
+                   && heap_B(&PH_(cur)) > (ULong)PH_(clo_snapshot_above))) {
+         snapshot_above_taken = True;
+         PH_(snapshot_pending) = True;     /* taken when the event is done */
+      }
       peak = PH_(cur);
       peak_time = ph_now();
       peak_seen = True;

@@ -104,6 +104,7 @@ extern Int          PH_(clo_max_snapshots);
 extern Int          PH_(clo_detailed_freq);
 extern Int          PH_(clo_mark_window);
 extern Int          PH_(clo_max_mark_snapshots);
+extern Long         PH_(clo_snapshot_above);   /* bytes; 0: none */
 
 /* The tool options as given, for the output file's header. */
 extern XArray *PH_(given_options);            /* of HChar */
@@ -357,6 +358,9 @@ static inline ULong ph_now(void)
 extern ULong PH_(n_reclassified);     /* raw blocks re-filed as python-large */
 extern ULong PH_(n_stale_blocks);     /* a new block at a live block's address */
 extern ULong PH_(n_peak_materialisations);
+
+/* A snapshot --snapshot-above asked for is to be taken (PH_(maybe_sample)). */
+extern Bool PH_(snapshot_pending);
 
 void PH_(record_block)(ThreadId tid, Addr p, SizeT szB, BlockClass cls);
 void PH_(unrecord_block)(const Block *b);

@@ -84,6 +84,7 @@ Int          PH_(clo_max_snapshots)      = 100;
 Int          PH_(clo_detailed_freq)      = 10;
 Int          PH_(clo_mark_window)        = 8;
 Int          PH_(clo_max_mark_snapshots) = 1000;
+Long         PH_(clo_snapshot_above)     = 0;
 
 XArray *PH_(given_options);            /* of HChar */
 
@@ -109,6 +110,8 @@ static Bool ph_process_cmd_line_option(const HChar *arg)
    else if VG_BOOL_CLO(arg, "--native", PH_(clo_native)) {}
    else if VG_BOOL_CLO(arg, "--retainers", PH_(clo_retainers)) {}
    else if VG_BINT_CLO(arg, "--checkpoint", PH_(clo_checkpoint), 0, 86400) {}
+   else if VG_BINT_CLO(arg, "--snapshot-above", PH_(clo_snapshot_above), 0,
+                       (Long)1 << 50) {}
    else if VG_BINT_CLO(arg, "--max-snapshots", PH_(clo_max_snapshots), 10, 1000) {}
    else if VG_BINT_CLO(arg, "--detailed-freq", PH_(clo_detailed_freq), 1, 1000000) {}
    else if VG_BINT_CLO(arg, "--mark-window", PH_(clo_mark_window), 1, 1000) {}
@@ -140,6 +143,8 @@ static void ph_print_usage(void)
 "                              with everything so far this often, so that a\n"
 "                              run killed by SIGKILL or the OOM killer leaves\n"
 "                              it (0: never) [10]\n"
+"    --snapshot-above=<bytes>  take a user snapshot, labelled heap-above-<bytes>,\n"
+"                              when the heap first grows past this size [0: none]\n"
 "    --retainers=yes|no        at exit, user and region snapshots, scan memory\n"
 "                              for what holds each live block, and what\n"
 "                              nothing holds any more [yes]\n"

@@ -23,6 +23,7 @@
 #include "pub_tool_basics.h"
 #include "pub_tool_hashtable.h"
 #include "pub_tool_libcassert.h"
+#include "pub_tool_libcprint.h"
 #include "pub_tool_libcbase.h"
 #include "pub_tool_mallocfree.h"
 #include "pub_tool_xarray.h"
@@ -136,6 +137,13 @@ void PH_(maybe_sample)(void)
    ULong now = ph_now();
    if (UNLIKELY(--PH_(checkpoint_countdown) == 0))
       PH_(checkpoint_tick)();
+   if (UNLIKELY(PH_(snapshot_pending))) {
+      /* --snapshot-above: the heap just crossed the size. */
+      HChar label[64];
+      PH_(snapshot_pending) = False;
+      VG_(sprintf)(label, "heap-above-%lld", PH_(clo_snapshot_above));
+      PH_(take_user_snapshot)(label);
+   }
    if (now >= PH_(next_epoch_time))
       PH_(epoch_tick)(now);
    if (now < next_sample_time)

@@ -190,6 +190,30 @@ class RobustTest(support.ToolTestCase):
         self.assertRegex(support.viewer([out]).stdout,
                          r"\nEnded: +not finished: the last checkpoint ")
 
+    def test_snapshot_when_the_heap_crosses_a_size(self):
+        """--snapshot-above=N: one user snapshot, when the heap first grows
+        past N bytes (the block that crossed it included)."""
+        source = "keep = []\nfor i in range(200):\n" \
+            "    keep.append(bytearray(50000))\n" \
+            "del keep\nkeep = [bytearray(50000) for i in range(200)]\n"
+        script = support.write_file(self.workdir, "prog.py", source)
+        out = os.path.join(self.workdir, "above.out")
+        support.pyheap_run([support.python(), script], self.workdir,
+                           tool_options=("--time-unit=B",
+                                         "--snapshot-above=5000000"),
+                           outfile=out)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        snaps = [i for i, line in enumerate(lines)
+                 if line.startswith("snapshot ") and " user " in line]
+        self.assertEqual([lines[i].split()[4] for i in snaps],
+                         ["heap-above-5000000"])
+        # Its class lines: the heap at that moment.
+        heap = sum(int(line.split()[2]) for line in
+                   lines[snaps[0] + 1:snaps[0] + 4])
+        self.assertGreater(heap, 5000000)
+        self.assertLessEqual(heap, 5000000 + 50100)
+
     def test_uncaught_exception(self):
         """A program that dies of an uncaught exception: status 1, the file is complete."""
         source = BIG_SCRIPT + "raise RuntimeError('boom')\n"
