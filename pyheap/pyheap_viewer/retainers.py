@@ -205,6 +205,25 @@ def class_name(cls):
     return CLASSES[cls]
 
 
+def merged_holders(view, group):
+    """A group's holders with the same holder link (or, for chains of
+    storage, the same end) summed: [(Holder of the biggest way, bytes,
+    blocks)], biggest first.  "dict `_index`" holds the Records and,
+    through them, their attributes: one answer."""
+    ways = {}
+    for h in group.ranked_holders():
+        key = (None if h.link is None else _link_key(view, h.link),
+               h.end if h.link is None else module_of(h))
+        if key in ways:
+            ways[key][1] += h.bytes
+            ways[key][2] += h.blocks
+        else:
+            ways[key] = [h, h.bytes, h.blocks]
+    out = [tuple(w) for w in ways.values()]
+    out.sort(key=lambda w: -w[1])         # stable: ties keep their rank
+    return out
+
+
 def exit_holders(view, by):
     """{(location, function): (Holder, share)}: the first holder of each
     --by group of the exit snapshot (the way that holds most of its
@@ -218,17 +237,7 @@ def exit_holders(view, by):
     for g in groups.values():
         if not g.bytes:
             continue
-        # The same holder reached through different links is one answer
-        # here: "dict `_index`" holds the Records and their attributes.
-        ways = {}
-        for h in g.ranked_holders():
-            key = (None if h.link is None else _link_key(view, h.link),
-                   h.end if h.link is None else module_of(h))
-            if key in ways:
-                ways[key][1] += h.bytes
-            else:
-                ways[key] = [h, h.bytes]
-        best = max(ways.values(), key=lambda w: w[1])
+        best = merged_holders(view, g)[0]
         out[(g.location, g.function)] = (best[0], best[1] / g.bytes)
     return out
 

@@ -9,8 +9,8 @@ from ..errors import InputError
 from ..formatting import escape, json_lines, num, pct, plural
 from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES, VARIOUS
-from ..retainers import (END_TEXT, lost_rows, module_of, ranked_groups,
-                         site_holders)
+from ..retainers import (END_TEXT, lost_rows, merged_holders, module_of,
+                         ranked_groups, site_holders)
 from .base import Report, SourceLines, select_snapshot, site_label
 
 # Holders shown per line in text; the rest are summed.
@@ -102,9 +102,9 @@ def _link_text(view, link, what=None):
     return text
 
 
-def _holder_lines(view, holder, total):
-    share = pct(holder.bytes, total)
-    head = "%8s  %s B" % (share, num(holder.bytes))
+def _holder_lines(view, holder, nbytes, total):
+    share = pct(nbytes, total)
+    head = "%8s  %s B" % (share, num(nbytes))
     if holder.link is None:
         lines = ["%s  held by %s" % (head, END_TEXT[holder.end])]
     else:
@@ -147,15 +147,16 @@ def _text(view, options, snap, rows, shown, lost, shown_lost, source):
         if type_name is not None:
             what += ", %s (%s)" % (escape(type_name), pct(share, 1.0))
         out.append("    " + what)
-        holders = g.ranked_holders()
-        for h in holders[:TEXT_HOLDERS]:
+        ways = merged_holders(view, g)
+        for h, nbytes, _ in ways[:TEXT_HOLDERS]:
             out.extend("    " + line for line in
-                       _holder_lines(view, h, g.bytes))
-        rest = holders[TEXT_HOLDERS:]
+                       _holder_lines(view, h, nbytes, g.bytes))
+        rest = ways[TEXT_HOLDERS:]
         if rest:
-            out.append("    %8s  %s B  held %s other ways"
-                       % (pct(sum(h.bytes for h in rest), g.bytes),
-                          num(sum(h.bytes for h in rest)), num(len(rest))))
+            out.append("    %8s  %s B  held %s"
+                       % (pct(sum(w[1] for w in rest), g.bytes),
+                          num(sum(w[1] for w in rest)),
+                          plural(len(rest), "other way")))
     if len(rows) > len(shown):
         out.append("(%s more; --top=0 shows all)"
                    % plural(len(rows) - len(shown), "line"))
