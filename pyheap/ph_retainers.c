@@ -44,11 +44,24 @@
       other mappings (`mapped`).  The heap itself (Valgrind's client
       arena, where freed chunks keep stale words) and pymalloc's arenas
       (free slots do too) are not roots: only live blocks are read there.
-   3. From the roots, depth first: a block reached for the first time
-      records who reached it (its holder: a root kind, or the block and
-      the offset in it where the pointer was) and is read in its turn.
-      So every reachable block has one holder, and following holders up
-      always ends at a root: no cycles.
+   3. From the roots, breadth first -- static data, then stacks and
+      registers, then the frame chunks, each read out before the next (at
+      the exit snapshot no frame runs: the chunks hold only stale words)
+      -- a block reached for the first time records who reached it (its
+      holder: a root kind, or the block and the offset in it where the
+      pointer was) and is read in its turn.  Breadth first gives the
+      shortest chains, the ones through which a program names things
+      (sys.modules, a module's dict, a global), rather than the first
+      path a depth-first walk happens on.  Every reachable block has one
+      holder, and following holders up always ends at a root: no cycles.
+      Then three corrections, each checked to make no cycle: a block
+      that also points at a block a root reached is the better holder
+      (static data and stacks keep stale words: a free list's slot still
+      naming the dict it handed out); an owner takes what it owns
+      whoever reached it first (a module its dict, which each of its
+      functions also points at; a list its item array; numpy's ndarray
+      its data); a dead object a free list keeps is read last and holds
+      only what nothing else reaches (its words are stale).
    4. What no root reaches is unreachable -- memcheck's "definitely
       lost" when nothing points at a block at all, "indirectly lost"
       when only other unreachable blocks do: each such cluster is read
@@ -81,9 +94,17 @@
    kept by tools in the same process (tracemalloc's table of traces)
    hold every block they trace.
 
-   Cost: 32 bytes per live block while the scan runs (freed after it),
-   and time linear in the heap's size plus a binary search per word that
-   looks like a heap address.
+   What is read as data, not pointers: a list's spare capacity (past
+   ob_size), a bytearray's bytes, the characters of a str, the bytes of
+   a bytes, an int's digits, a float's value, a code object's bytecode
+   (two 16-bit code units and two empty inline caches read as one word
+   make a heap address: Valgrind puts the heap low).
+
+   Cost: about 50 bytes per live block while the scan runs (the blocks
+   sorted by address, a node each, the queue; freed after it), and time
+   linear in the heap's size plus a binary search per word that looks
+   like a heap address: 0.2 s and 0.9 s at 1 M and 4 M live objects
+   (bench/retainers/run).
 */
 
 #include "config.h"
