@@ -187,8 +187,10 @@ class RobustTest(support.ToolTestCase):
         meta = support.read_meta(out)
         self.assertEqual(meta["end"], "running")
         self.assertGreaterEqual(int(meta["checkpoint"]), 1)
-        self.assertRegex(support.viewer([out]).stdout,
-                         r"\nEnded: +not finished: the last checkpoint ")
+        text = support.viewer([out]).stdout
+        self.assertRegex(text, r"\nEnded: +not finished: the last checkpoint ")
+        self.assertRegex(text, r"^=+\npyheap summary: .*\nNOT FINISHED: the "
+                               r"run was killed .* after checkpoint \d+;")
 
     def test_snapshot_when_the_heap_crosses_a_size(self):
         """--snapshot-above=N: one user snapshot, when the heap first grows

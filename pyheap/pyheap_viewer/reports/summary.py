@@ -98,6 +98,13 @@ def summary_lines(view, options):
     namer = Namer(view)
     out = ["=" * 80]
     out.append("pyheap summary: %s" % escape(prof.meta.get("cmd", "?")))
+    if (prof.meta.get("end") or "").startswith("running"):
+        # A checkpoint (--checkpoint): the run never wrote its own file.
+        out.append("NOT FINISHED: the run was killed (SIGKILL, the OOM "
+                   "killer?) after checkpoint %s;" % escape(
+                       prof.meta.get("checkpoint", "?")))
+        out.append("          the exit snapshot below is the heap at "
+                   "that checkpoint.")
     out.extend(_totals(view, namer))
     out.extend(_verdict(view, options, namer))
     out.extend(_top_user_lines(view, namer))
