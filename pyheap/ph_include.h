@@ -288,6 +288,8 @@ Int PH_(block_object)(const PhBlock *b, UInt *obj_off, Addr *type, Bool *dead);
 Bool PH_(type_is_weakref)(Addr t);
 /* Where the pointer-free data of object OBJ of type T starts (0: none). */
 UInt PH_(object_data_off)(Addr obj, Addr t);
+/* Are the instances of the type object T types (a class's type)? */
+Bool PH_(type_makes_types)(Addr t);
 /* Is the type object T built in (not a class made at run time)? */
 Bool PH_(type_is_static)(Addr t);
 /* The text of OBJ if it is a str object, interned; else -1. */

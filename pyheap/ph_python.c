@@ -753,6 +753,13 @@ UInt PH_(object_data_off)(Addr obj, Addr t)
    return 0;
 }
 
+/* Are the instances of type T types (T is `type` or a metaclass)?
+   Inside a read. */
+Bool PH_(type_makes_types)(Addr t)
+{
+   return (rd_word(t + TP_FLAGS_OFF) & TPFLAG_TYPE_SUBCLASS) != 0;
+}
+
 /* Is the type object T one of the interpreter's own (not a class made at
    run time)?  Inside a read. */
 Bool PH_(type_is_static)(Addr t)

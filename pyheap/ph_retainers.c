@@ -147,6 +147,8 @@ const HChar *const PH_(held_end_names)[N_HELD_ENDS] = {
 #define NODE_LIMITED    16              /* only words below data_off hold pointers */
 #define NODE_LIST       32              /* a list (the built-in type) */
 #define NODE_BYTEARRAY  64              /* a bytearray (the built-in type) */
+#define NODE_CLASS      128             /* a type object (a class) */
+#define NODE_ROOT_LATER 256             /* Python storage a root reached: read late */
 
 typedef struct {
    UInt  slot;            /* in PH_(block_table).slots */
@@ -157,7 +159,7 @@ typedef struct {
    Int   name_sid;        /* NAME_UNREAD, or the key it is stored under, or -1 */
    UInt  data_off;        /* words from here on are data, not pointers (0: none) */
    UChar obj_off;         /* where the object starts in the block */
-   UChar flags;
+   UShort flags;
 } Node;
 
 #define NAME_UNREAD (-3)
@@ -299,6 +301,8 @@ static void probe_node(UInt i)
    nd->data_off = data_off ? obj_off + data_off : 0;
    if ((sid == list_sid || sid == bytearray_sid) && PH_(type_is_static)(type))
       nd->flags |= sid == list_sid ? NODE_LIST : NODE_BYTEARRAY;
+   if (PH_(type_makes_types)(type))
+      nd->flags |= NODE_CLASS;
    nd->type_sid = sid;
 }
 
@@ -308,6 +312,7 @@ static void probe_node(UInt i)
    the storage is read, if it has not been (PyListObject: ob_size at 16,
    ob_item at 24; PyByteArrayObject: ob_bytes at 32; public layouts,
    unchanged since 3.8).  Returns the offset of the owning word. */
+#define TP_DICT_OFF    264             /* PyTypeObject.tp_dict */
 #define LIST_SIZE_OFF  16
 #define LIST_ITEMS_OFF 24
 #define BYTEARRAY_BYTES_OFF 32
@@ -366,6 +371,11 @@ static void read_words(UInt i)
          but holds as `base`). */
       if (nd->type_sid == ndarray_sid)
          owned_word = nd->obj_off + 2 * sizeof(UWord);
+      /* A class owns its dict (tp_dict, public PyTypeObject layout): its
+         attributes are "class attributes", however the scan reached the
+         dict first (a method cache in static data names its values). */
+      if (nd->flags & NODE_CLASS)
+         owned_word = nd->obj_off + TP_DICT_OFF;
    }
    if ((nd->data_off > 0 || (nd->flags & NODE_LIMITED)) && nd->data_off < len)
       len = nd->data_off;
@@ -394,6 +404,28 @@ static void read_words(UInt i)
 
 static Bool cur_reading;              /* its words are being read */
 
+/* A root reached storage of Python's (no object in it: a dict's table, a
+   list's item array, an instance's values) and nothing else has yet: read
+   it last.  C code keeps objects in its static data, not their storage;
+   a word there naming storage is most likely stale (3.11's free list of
+   dict tables keeps the last table it handed out), and reading the
+   storage now would make its owner -- reached through the storage's own
+   contents, a class through its attributes' descriptors -- look held by
+   it, so that the owner could never take it back. */
+static XArray *root_later;           /* of UInt */
+
+static Bool defer_root_storage(UInt i)
+{
+   Node *nd = &nodes[i];
+   if (IS_BLOCK(nd->holder) || nd->holder == HOLDER_LOST
+       || nd->type_sid >= 0 || (nd->flags & NODE_ROOT_LATER)
+       || PH_(block_table).slots[nd->slot].cls == ClsRaw)
+      return False;
+   nd->flags |= NODE_ROOT_LATER;
+   VG_(addToXA)(root_later, &i);
+   return True;
+}
+
 static void drain(void *unused)
 {
    for (;;) {
@@ -407,6 +439,10 @@ static void drain(void *unused)
       if (!cur_probed) {
          cur_probed = True;
          probe_node(cur_node);
+         if (defer_root_storage(cur_node)) {
+            cur_node = HOLDER_NONE;
+            continue;
+         }
       }
       cur_reading = True;
       read_words(cur_node);
@@ -573,6 +609,20 @@ static void scan_roots(void)
 
 /* What only dead objects point at: their words are stale (the free
    list's link aside), so they hold only what nothing else reaches. */
+/* Storage that roots reached (defer_root_storage), once the rest is read:
+   by now its owner has taken it, or nothing else holds it. */
+static void reach_root_storage_later(void)
+{
+   Word k;
+   for (k = 0; k < VG_(sizeXA)(root_later); k++) {
+      cur_node = *(UInt *)VG_(indexXA)(root_later, k);
+      cur_probed = True;
+      cur_reading = False;
+      drain_all();
+   }
+   VG_(dropHeadXA)(root_later, VG_(sizeXA)(root_later));
+}
+
 static UInt dead_node;
 
 static void read_dead_node(void *unused)
@@ -780,6 +830,7 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    todo_head = todo_tail = 0;
    type_later = VG_(newXA)(VG_(malloc), "ph.ret.types", VG_(free), sizeof(TypeLater));
    dead_later = VG_(newXA)(VG_(malloc), "ph.ret.dead", VG_(free), sizeof(UInt));
+   root_later = VG_(newXA)(VG_(malloc), "ph.ret.rootlater", VG_(free), sizeof(UInt));
    cur_lost = HOLDER_NONE;
    module_sid = PH_(intern_str)("module");
    list_sid = PH_(intern_str)("list");
@@ -788,6 +839,8 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
 
    /* 2, 3. What the roots reach; types reached only by their instances. */
    scan_roots();
+   reach_types_later();
+   reach_root_storage_later();
    reach_types_later();
    reach_from_dead();
    reach_types_later();
@@ -840,6 +893,7 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    VG_(free)(todo);
    VG_(deleteXA)(type_later);
    VG_(deleteXA)(dead_later);
+   VG_(deleteXA)(root_later);
    starts = NULL;
    nodes = NULL;
    todo = NULL;

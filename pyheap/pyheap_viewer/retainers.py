@@ -45,12 +45,14 @@ END_TEXT = {
 }
 
 
-def holder_index(links):
+def holder_index(links, kid=None):
     """The index in `links` of the holder of a chain (see the top of this
-    file), or None if no link is an object."""
+    file), or None if no link is an object.  Links made by the held
+    blocks' own stack `kid` are their own object (a dict holding its
+    table, an instance its values): never the holder."""
     first_object = None
     for i, link in enumerate(links):
-        if link.type is None:
+        if link.type is None or (kid is not None and link.kid == kid):
             continue
         if isinstance(link.name, str) and link.name != VARIOUS:
             return i
@@ -146,7 +148,7 @@ def site_holders(view, snap, by):
             if not row.links:
                 group.direct_lost_bytes += row.bytes
         links = row.links
-        i = holder_index(links)
+        i = holder_index(links, row.kid)
         if i is None:
             hkey = (tuple(_link_key(view, l) for l in links), row.end)
             link, through, beyond = None, links, ()
@@ -169,6 +171,17 @@ def _beyond_key(view, beyond, end):
     if end == "module" and beyond:
         return ("module", beyond[-1].name)
     return ("end", end)
+
+
+def within_of(holder):
+    """(type, name) of the first object past a holder that is stored under
+    a name (a list `TRACE` holding dicts keyed `headers`), if it is not
+    the module; else None."""
+    for link in holder.beyond:
+        if link.type is not None and link.type != "module" and \
+                isinstance(link.name, str) and link.name != VARIOUS:
+            return link.type, link.name
+    return None
 
 
 def module_of(holder):
@@ -255,6 +268,9 @@ def holder_brief(view, holder):
     else:
         location, _, _, _ = view.site_name(link.kid, "line")
         text = "%s made at %s" % (noun, location)
+    within = within_of(holder)
+    if within is not None:
+        text += " in %s `%s`" % within
     module = module_of(holder)
     if module is not None and link.type != "module":
         text += " in module `%s`" % module

@@ -10,7 +10,7 @@ from ..formatting import escape, json_lines, num, pct, plural
 from ..growth import GROWTH_KINDS, growth_trends
 from ..model import CLASSES, VARIOUS
 from ..retainers import (END_TEXT, lost_rows, merged_holders, module_of,
-                         ranked_groups, site_holders)
+                         ranked_groups, site_holders, within_of)
 from .base import Report, SourceLines, select_snapshot, site_label
 
 # Holders shown per line in text; the rest are summed.
@@ -109,6 +109,9 @@ def _holder_lines(view, holder, nbytes, total):
         lines = ["%s  held by %s" % (head, END_TEXT[holder.end])]
     else:
         text = "held by " + _link_text(view, holder.link)
+        within = within_of(holder)
+        if within is not None:
+            text += ", in %s `%s`" % (escape(within[0]), escape(within[1]))
         module = module_of(holder)
         if module is not None and not (holder.link.type == "module"):
             text += ", in module `%s`" % escape(module)
@@ -213,6 +216,9 @@ def _json(view, options, snap, rows, shown, lost, shown_lost):
                               "type": None, "name": None,
                               "name_varies": False})
             entry["module"] = module_of(h)
+            within = within_of(h)
+            entry["within"] = None if within is None else {
+                "type": within[0], "name": within[1]}
             entry["through"] = [_link_json(view, link)
                                 for link in h.through]
             entry["beyond"] = [_link_json(view, link) for link in h.beyond]
