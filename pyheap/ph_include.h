@@ -286,8 +286,9 @@ Int PH_(block_type_sid)(const PhBlock *b);
 Int PH_(block_object)(const PhBlock *b, UInt *obj_off, Addr *type, Bool *dead);
 /* Is the type object T a weak reference type (its referent not held)? */
 Bool PH_(type_is_weakref)(Addr t);
-/* Where the pointer-free data of object OBJ of type T starts (0: none). */
-UInt PH_(object_data_off)(Addr obj, Addr t);
+/* Where the pointer-free data of object OBJ of type T, with ROOM bytes to
+   its block's end, starts (0: none, or not sure). */
+UInt PH_(object_data_off)(Addr obj, Addr t, SizeT room);
 /* Are the instances of the type object T types (a class's type)? */
 Bool PH_(type_makes_types)(Addr t);
 /* Is the type object T built in (not a class made at run time)? */

@@ -718,8 +718,9 @@ Bool PH_(type_is_weakref)(Addr t)
    return False;
 }
 
-/* Where the pointer-free part of the object OBJ of type T starts, from
-   OBJ; 0 if it may hold pointers anywhere.  A str's characters, a bytes'
+/* Where the pointer-free part of the object OBJ of type T, with ROOM
+   bytes to its block's end, starts, from OBJ; 0 if it may hold pointers
+   anywhere.  A str's characters, a bytes'
    bytes, an int's digits, a float's value and a code object's bytecode
    are data: read as words they look like heap addresses (Valgrind puts
    the heap low, and two 16-bit code units followed by two empty inline
@@ -727,29 +728,49 @@ Bool PH_(type_is_weakref)(Addr t)
    read. */
 #define TPFLAG_HEAPTYPE (1UL << 9)
 
-UInt PH_(object_data_off)(Addr obj, Addr t)
+UInt PH_(object_data_off)(Addr obj, Addr t, SizeT room)
 {
    static Int int_sid = -2, float_sid = -2;
    Int sid;
    if (py == NULL)
       return 0;
+   /* Each kind is checked against the room the object has in its block
+      (from the object to the block's end): a block whose words only look
+      like such an object (a list's item array holding `int` and `str`
+      themselves) must be read whole, or real pointers would be missed. */
    if (t == py_unicode_type && t != 0) {
-      UInt state = rd_u32(obj + py->str_state);
+      UInt state = rd_u32(obj + py->str_state), kind;
+      UWord len = rd_word(obj + py->str_length), data;
       if (!(state & (1u << py->str_compact_bit)))
          return 0;
-      return (state & (1u << py->str_ascii_bit)) ? py->str_ascii_data : py->str_compact_data;
+      kind = (state >> py->str_kind_shift) & 7;
+      data = (state & (1u << py->str_ascii_bit)) ? py->str_ascii_data
+                                                  : py->str_compact_data;
+      if ((kind != 1 && kind != 2 && kind != 4) || len > room
+          || data + (len + 1) * kind != room)
+         return 0;
+      return (UInt)data;
    }
-   if (t == py_bytes_type && t != 0)
-      return py->bytes_sval;
+   if (t == py_bytes_type && t != 0) {
+      UWord len = rd_word(obj + py->var_size);
+      return len < room && py->bytes_sval + len + 1 == room ? py->bytes_sval : 0;
+   }
    if (t == py_code_type && t != 0)
-      return py->co_code_adaptive;
+      return room > (SizeT)py->co_code_adaptive ? py->co_code_adaptive : 0;
    if (int_sid == -2) {
       int_sid = PH_(intern_str)("int");
       float_sid = PH_(intern_str)("float");
    }
    sid = type_name_sid(t);
-   if ((sid == int_sid || sid == float_sid) && !(rd_word(t + TP_FLAGS_OFF) & TPFLAG_HEAPTYPE))
-      return sid == int_sid ? py->var_size + sizeof(UWord) : 2 * sizeof(UWord);
+   if ((sid == int_sid || sid == float_sid) && !(rd_word(t + TP_FLAGS_OFF) & TPFLAG_HEAPTYPE)) {
+      /* A float is 24 bytes; an int's digits (4 bytes each) follow its
+         size word, at most a few hundred bytes for the ints programs keep
+         by the million. */
+      if (sid == float_sid)
+         return room == 3 * sizeof(UWord) ? 2 * sizeof(UWord) : 0;
+      return room >= py->var_size + sizeof(UWord) + 4 && room <= 4096
+             ? py->var_size + sizeof(UWord) : 0;
+   }
    return 0;
 }
 

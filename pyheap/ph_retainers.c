@@ -297,7 +297,7 @@ static void probe_node(UInt i)
    nd->obj_off = (UChar)obj_off;
    if (PH_(type_is_weakref)(type))
       nd->flags |= NODE_WEAKREF;
-   data_off = PH_(object_data_off)(b->addr + obj_off, type);
+   data_off = PH_(object_data_off)(b->addr + obj_off, type, b->szB - obj_off);
    nd->data_off = data_off ? obj_off + data_off : 0;
    if ((sid == list_sid || sid == bytearray_sid) && PH_(type_is_static)(type))
       nd->flags |= sid == list_sid ? NODE_LIST : NODE_BYTEARRAY;
@@ -311,10 +311,13 @@ static void probe_node(UInt i)
    held before); a bytearray owns its bytes, which are data.  Said before
    the storage is read, if it has not been (PyListObject: ob_size at 16,
    ob_item at 24; PyByteArrayObject: ob_bytes at 32; public layouts,
-   unchanged since 3.8).  Returns the offset of the owning word. */
+   unchanged since 3.8; `allocated` at 32, ob_alloc at 24).  Returns the
+   offset of the owning word. */
 #define TP_DICT_OFF    264             /* PyTypeObject.tp_dict */
 #define LIST_SIZE_OFF  16
 #define LIST_ITEMS_OFF 24
+#define LIST_ALLOCATED_OFF 32
+#define BYTEARRAY_ALLOC_OFF 24
 #define BYTEARRAY_BYTES_OFF 32
 
 static UInt own_storage(UInt i)
@@ -323,13 +326,23 @@ static UInt own_storage(UInt i)
    Addr obj = starts[i] + nd->obj_off;
    UInt word = (nd->flags & NODE_LIST) ? LIST_ITEMS_OFF : BYTEARRAY_BYTES_OFF;
    UWord storage = rd_word(obj + word);
+   /* The storage's size is what the object says it allocated (a list's
+      `allocated` words, a bytearray's ob_alloc bytes), or this is no list
+      (a block whose words happen to look like one) and limits nothing:
+      cutting a block's words short on a false word would hide real
+      pointers. */
+   UWord alloc_szB = (nd->flags & NODE_LIST)
+                     ? rd_word(obj + LIST_ALLOCATED_OFF) * sizeof(UWord)
+                     : rd_word(obj + BYTEARRAY_ALLOC_OFF);
    Int j = node_of(storage);
-   if (j >= 0 && storage == starts[j] && !(nodes[j].flags & NODE_READ)) {
+   if (j >= 0 && storage == starts[j] && !(nodes[j].flags & NODE_READ)
+       && alloc_szB == nodes[j].szB) {
       UWord limit = 0;
       if (nd->flags & NODE_LIST) {
          UWord size = rd_word(obj + LIST_SIZE_OFF);
-         limit = size < nodes[j].szB / sizeof(UWord) ? size * sizeof(UWord)
-                                                     : nodes[j].szB;
+         if (size * sizeof(UWord) > alloc_szB)
+            return nd->obj_off + word;
+         limit = size * sizeof(UWord);
       }
       nodes[j].flags |= NODE_LIMITED;
       nodes[j].data_off = (UInt)limit;
