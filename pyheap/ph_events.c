@@ -123,7 +123,7 @@ static void py_realloc(ThreadId tid, Addr p_old, Addr p_new, SizeT szB)
    GC header and the managed dict and weakref words in front of it
    (PH_MAX_PREHEADER_SZB); blocks do not overlap, so the first block found
    below it either holds it or nothing does. */
-static UInt dead_kid;               /* the "<free lists>" stack, once made */
+UInt PH_(dead_kid);                /* the "<free lists>" stack, once made */
 
 ULong PH_(n_reborn);
 ULong PH_(n_reborn_unknown);
@@ -155,10 +155,10 @@ static void py_dead(Addr op)
    if (b == NULL)
       return;
    PH_(n_dead)++;
-   if (dead_kid == 0)
-      dead_kid = PH_(intern_stack)(0, PH_(intern_py_frame)(PH_(intern_str)("<free lists>"),
+   if (PH_(dead_kid) == 0)
+      PH_(dead_kid) = PH_(intern_stack)(0, PH_(intern_py_frame)(PH_(intern_str)("<free lists>"),
                                                            0, PH_(intern_str)("")));
-   refile_block(b, dead_kid);
+   refile_block(b, PH_(dead_kid));
 }
 
 static void py_reborn(ThreadId tid, Addr op)

@@ -403,6 +403,7 @@ extern ULong PH_(n_bad_events);       /* events with an unknown operation */
 extern ULong PH_(n_reborn);           /* objects a free list handed out again */
 extern ULong PH_(n_reborn_unknown);   /* of those, in no block the tool knows */
 extern ULong PH_(n_dead);             /* objects destroyed into a free list */
+extern UInt  PH_(dead_kid);           /* their stack, "<free lists>"; 0: none yet */
 
 /* PH_REQ_EVENT_FN: the preload's event function is at A. */
 void PH_(set_event_fn)(Addr a, UWord abi);

@@ -289,6 +289,11 @@ static void probe_node(UInt i)
 
    if (!PH_(python_readable)() || b->cls == ClsRaw)
       return;
+   /* Dead: filed under "<free lists>" (3.13 on, where the tool sees
+      objects go on and off a free list; 3.14's lists keep their link
+      where the reference count was), or a reference count of 0. */
+   if (PH_(dead_kid) != 0 && b->kid == PH_(dead_kid))
+      nd->flags |= NODE_DEAD;
    sid = PH_(block_object)(b, &obj_off, &type, &dead);
    if (sid < 0)
       return;

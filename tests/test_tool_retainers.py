@@ -160,7 +160,8 @@ class RetainersTest(support.ToolTestCase):
         records = site(data, "prog.py", lines["record"])
         self.assertEqual(records["type"], "Record")
         self.assert_mostly(self.held_by_name(records, "_index"),
-                           records["bytes"], "Records held by _index")
+                           records["bytes"], "Records held by _index",
+                           records)
         top = records["held_by"][0]
         self.assertEqual((top["name"], top["type"], top["module"]),
                          ("_index", "dict", "__main__"))
@@ -170,7 +171,8 @@ class RetainersTest(support.ToolTestCase):
         payload = site(data, "prog.py", lines["payload"])
         self.assertEqual(payload["type"], "str")
         self.assert_mostly(self.held_by_name(payload, "_index"),
-                           payload["bytes"], "payloads held by _index")
+                           payload["bytes"], "payloads held by _index",
+                           payload)
         through = [link["type"] for link in payload["held_by"][0]["through"]]
         self.assertIn("Record", through)
         # Every block is held one way: the holders add up to the site.
