@@ -471,15 +471,34 @@ Bool PH_(write_output)(const HChar *path, const Snapshot *peak_snap,
    return True;
 }
 
+/* May the file at PATH be replaced by renaming another over it: is it a
+   plain file of one name, or not there yet?  Not /dev/null or a FIFO (a
+   rename would put a file in the device's place; a checkpoint written to
+   a FIFO nobody reads would block the program), not a symbolic or hard
+   link (the rename would cut it). */
+static Bool replaceable(const HChar *path)
+{
+   struct vg_stat st;
+   HChar link[8];
+   if (sr_isError(VG_(stat)(path, &st)))
+      return True;
+   return VKI_S_ISREG(st.mode) && st.nlink == 1
+          && VG_(readlink)(path, link, sizeof link) < 0;
+}
+
 /* Write the file at PATH whole or not at all: into PATH.partial, then
    renamed over PATH, so that a process killed while it writes leaves the
-   previous file (a checkpoint) complete. */
+   previous file (a checkpoint) complete.  A PATH that cannot be replaced
+   (replaceable()) is written in place. */
 static Bool write_output_atomically(const HChar *path, const Snapshot *peak_snap,
                                     const Snapshot *live_snap,
                                     const Snapshot *final_sample, UInt dump_no)
 {
-   HChar *tmp = VG_(malloc)("ph.out.tmp", VG_(strlen)(path) + 9);
+   HChar *tmp;
    Bool ok;
+   if (!replaceable(path))
+      return PH_(write_output)(path, peak_snap, live_snap, final_sample, dump_no);
+   tmp = VG_(malloc)("ph.out.tmp", VG_(strlen)(path) + 9);
    VG_(sprintf)(tmp, "%s.partial", path);
    ok = PH_(write_output)(tmp, peak_snap, live_snap, final_sample, dump_no);
    if (ok && VG_(rename)(tmp, path) != 0) {
@@ -555,12 +574,18 @@ void PH_(checkpoint_tick)(void)
       next_checkpoint_ms = (ULong)PH_(clo_checkpoint) * 1000;
    if (now < next_checkpoint_ms)
       return;
+   path = VG_(expand_file_name)("--pyheap-out-file", PH_(clo_out_file));
+   if (!replaceable(path)) {
+      /* /dev/null, a FIFO, a link: no checkpoints (see replaceable()). */
+      VG_(free)(path);
+      PH_(clo_checkpoint) = 0;
+      return;
+   }
    PH_(in_checkpoint) = True;
    PH_(n_checkpoints)++;
    PH_(take_peak_snapshot)(&peak_snap);
    PH_(take_live_snapshot)(&now_snap);
    PH_(take_snapshot)(&final_sample, SnapSample, ph_now());
-   path = VG_(expand_file_name)("--pyheap-out-file", PH_(clo_out_file));
    if (!write_output_atomically(path, &peak_snap, &now_snap, &final_sample,
                                 PH_DUMP_CHECKPOINT) && !checkpoint_failed) {
       checkpoint_failed = True;

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import time
 
@@ -191,6 +192,31 @@ class RobustTest(support.ToolTestCase):
         self.assertRegex(text, r"\nEnded: +not finished: the last checkpoint ")
         self.assertRegex(text, r"^=+\npyheap summary: .*\nNOT FINISHED: the "
                                r"run was killed .* after checkpoint \d+;")
+
+    def test_output_to_dev_null_or_a_link(self):
+        """--pyheap-out-file=/dev/null and a symbolic link: the file is
+        written through them (no checkpoint, no rename that would put a
+        plain file in the device's or the link's place)."""
+        source = "import time\nkeep = []\nend = time.time() + 2.5\n" \
+            "while time.time() < end:\n" \
+            "    keep.append(str(len(keep)))\n    del keep[:-100]\n"
+        script = support.write_file(self.workdir, "prog.py", source)
+        before = os.stat("/dev/null")
+        support.pyheap_run([support.python(), script], self.workdir,
+                           tool_options=("--time-unit=B", "--checkpoint=1"),
+                           outfile="/dev/null")
+        after = os.lstat("/dev/null")
+        self.assertTrue(stat.S_ISCHR(after.st_mode))
+        self.assertEqual(after.st_rdev, before.st_rdev)
+        self.assertFalse(os.path.exists("/dev/null.partial"))
+        target = os.path.join(self.workdir, "target.out")
+        link = os.path.join(self.workdir, "link.out")
+        os.symlink(target, link)
+        support.pyheap_run([support.python(), script], self.workdir,
+                           tool_options=("--time-unit=B", "--checkpoint=1"),
+                           outfile=link)
+        self.assertTrue(os.path.islink(link))
+        self.assert_complete(target)
 
     def test_snapshot_when_the_heap_crosses_a_size(self):
         """--snapshot-above=N: one user snapshot, when the heap first grows
