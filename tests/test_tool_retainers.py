@@ -309,4 +309,10 @@ class RetainersTest(support.ToolTestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertEqual(proc.stdout, "")
         self.assertRegex(proc.stderr, r"^pyheap_print: error: .*no "
-                                      r"retainers in the file.*\n$")
+                                      r"retainers in the file: it was "
+                                      r"written with --retainers=no\n$")
+        for by in ("type", "class"):
+            proc = support.viewer(["--retainers", "--by=" + by, res.outfile])
+            self.assertEqual((proc.returncode, proc.stdout), (2, ""))
+            self.assertRegex(proc.stderr, r"^pyheap_print: error: --by=%s "
+                                          r"does not go with --retainers" % by)

@@ -309,6 +309,10 @@ def _check_options(parser, options):
         parser.error("--annotate prints text only")
     if options.retainers and options.format == "csv":
         parser.error("--retainers prints text or json")
+    if options.retainers and options.by in ("type", "class"):
+        parser.error("--by=%s does not go with --retainers (its rows are "
+                     "places in the code; each says its type and class)"
+                     % options.by)
     options.file = files[0]
     if options.format is None:
         options.format = "text"

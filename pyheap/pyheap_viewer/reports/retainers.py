@@ -46,9 +46,12 @@ class RetainersReport(Report):
             if not scanned:
                 raise InputError(
                     profile.path, None,
-                    "no retainers in the file (format %d): run pyheap 0.2 "
-                    "or later with --retainers=yes (the default)"
-                    % profile.version)
+                    "no retainers in the file: it was written with "
+                    "--retainers=no, or by a pyheap that wrote format %d "
+                    "(retainers came with format 3)" % profile.version
+                    if profile.version < 3 else
+                    "no retainers in the file: it was written with "
+                    "--retainers=no")
             snap = exits[-1] if exits else scanned[-1]
         groups, _ = site_holders(view, snap, options.by)
         growing = ()
