@@ -196,6 +196,14 @@ class RetainersTest(support.ToolTestCase):
         self.assertEqual(len(grown), 1, growth["sites"])
         self.assertEqual(grown[0]["held_by"]["text"],
                          "dict `_index` in module `__main__`")
+        # Every grouping of --growth and of the gate names holders too
+        # (a class or a module holds as a line does), without failing.
+        for by in ("class", "module", "package", "file", "function",
+                   "stack"):
+            for args in (["--growth"], ["--check", "--max-growth=1KB"]):
+                proc = support.viewer(args + ["--by=" + by, out])
+                self.assertIn(proc.returncode, (0, 3), proc.stderr)
+                self.assertEqual(proc.stderr, "")
 
     def test_bound_method_in_observer_list(self):
         """A bound method in a class-level list keeps its instance and the

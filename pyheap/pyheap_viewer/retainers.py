@@ -130,7 +130,7 @@ def site_holders(view, snap, by):
     grouping = GroupKey(view, by)
     groups = {}
     for row in snap.held:
-        key = grouping.key(row.kid)
+        key = grouping.row_key(row.kid, row.cls)
         group = groups.get(key)
         if group is None:
             group = groups[key] = SiteHolders(key, grouping.describe(key))
