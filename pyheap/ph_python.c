@@ -762,7 +762,7 @@ UInt PH_(object_data_off)(Addr obj, Addr t, SizeT room)
       float_sid = PH_(intern_str)("float");
    }
    sid = type_name_sid(t);
-   if ((sid == int_sid || sid == float_sid) && !(rd_word(t + TP_FLAGS_OFF) & TPFLAG_HEAPTYPE)) {
+   if ((sid == int_sid || sid == float_sid) && PH_(type_is_static)(t)) {
       /* A float is 24 bytes; an int's digits (4 bytes each) follow its
          size word, at most a few hundred bytes for the ints programs keep
          by the million. */

@@ -462,10 +462,7 @@ class _Reader:
                 parts = line.split(b" ")
                 tag = parts[0]
                 lineno += 1
-                if self.profile.version < 2:
-                    raise BadRecord("'%s' record in a format %d file (it "
-                                    "came with format 2)"
-                                    % (tag.decode(), self.profile.version))
+                self._require_format(tag, 2)
                 if tag == b"epochs":
                     if snap is None or not 4 <= snap_state <= 6:
                         self._misplaced(tag, state, snap)
@@ -536,6 +533,13 @@ class _Reader:
             self.lineno = lineno
         return start + lineno - first
 
+    def _require_format(self, tag, since):
+        """BadRecord if the file's format is older than the record's."""
+        if self.profile.version < since:
+            raise BadRecord("'%s' record in a format %d file (it came with "
+                            "format %d)" % (tag.decode(), self.profile.version,
+                                            since))
+
     def _held_lines(self, lines, start):
         """`retainers` and `held` records (format 3): what holds the live
         blocks.  They end a snapshot: state 10."""
@@ -552,10 +556,7 @@ class _Reader:
                 parts = line.split(b" ")
                 tag = parts[0]
                 lineno += 1
-                if self.profile.version < 3:
-                    raise BadRecord("'%s' record in a format %d file (it "
-                                    "came with format 3)"
-                                    % (tag.decode(), self.profile.version))
+                self._require_format(tag, 3)
                 if tag == b"retainers":
                     if snap is None or not 4 <= snap_state <= 9:
                         self._misplaced(tag, state, snap)
