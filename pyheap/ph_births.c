@@ -162,13 +162,14 @@ static UInt birth_epoch(ULong seq)
 void PH_(scan_births)(Detail *d)
 {
    VgHashTable *by_epoch = VG_(HT_construct)("ph.scan.epochs");
-   UWord i;
+   UWord i, n_slots = ph_bt_n_slots(&PH_(block_table));
    UInt n, j;
    ScanAgg *a;
 
-   for (i = 0; i <= PH_(block_table).mask; i++) {
-      const Block *b = &PH_(block_table).slots[i];
-      if (b->addr == 0)
+   for (i = 0; i < n_slots; i++) {
+      Block copy;
+      const Block *b = &copy;
+      if (!ph_bt_at(&PH_(block_table), i, &copy))
          continue;
       /* The aggregate's third key holds the epoch here. */
       PH_(scan_add)(by_epoch, b->kid, b->cls, (Int)birth_epoch(b->seq), b->szB);

@@ -307,6 +307,17 @@ void PH_(forget_contents)(const Block *b)
       PH_(forget_code)(b->addr);
 }
 
+/* Mark the block at ADDR, if there is one, as holding FLAG's contents. */
+void PH_(flag_block)(Addr addr, UInt flag)
+{
+   Block b;
+   UWord i = ph_bt_find(&PH_(block_table), addr, &b);
+   if (i != PH_BT_NONE) {
+      b.flags |= flag;
+      ph_bt_store(&PH_(block_table), i, &b);
+   }
+}
+
 /* A block removed from the table (B is a copy) is gone. */
 void PH_(unrecord_block)(const Block *b)
 {
@@ -318,22 +329,19 @@ void PH_(unrecord_block)(const Block *b)
 
 void PH_(record_block)(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
 {
-   Block old, copy, *b;
-   Int had_old;
-   UInt kid;
+   Block old, b;
 
    ph_bt_prefetch(&PH_(block_table), p);    /* loads while the stack is walked */
-   kid = PH_(capture_stack)(tid);
+   b.kid = PH_(capture_stack)(tid);
 
    if (PH_(py_finalizing) && !PH_(exit_snap_taken))
       PH_(take_exit_snapshot)();
-   b = ph_bt_insert(&PH_(block_table), p, &old, &had_old);
-   b->szB = szB;
-   b->cls = cls;
-   b->kid = kid;
-   b->seq = ++PH_(alloc_seq);
-   copy = *b;
-   if (had_old) {
+   b.addr = p;
+   b.szB = szB;
+   b.cls = cls;
+   b.flags = 0;
+   b.seq = ++PH_(alloc_seq);
+   if (ph_bt_insert(&PH_(block_table), &b, &old)) {
       /* A block the tool thought live sat here: an event was missed (a
          free made before the hooks were in place, or memory released
          behind the allocator's back).  It is gone now. */
@@ -341,7 +349,7 @@ void PH_(record_block)(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
       PH_(unrecord_block)(&old);
    }
    PH_(total_bytes_events) += szB;
-   account_alloc(&copy);
+   account_alloc(&b);
    PH_(maybe_sample)();
 }
 
@@ -350,7 +358,7 @@ void PH_(record_block)(ThreadId tid, Addr p, SizeT szB, BlockClass cls)
    already live at the peak, the peak is corrected too (the hook's report
    often arrives just after the malloc that made the peak), rather than
    the correction being logged as a change made after the peak. */
-void PH_(reclassify)(Block *b, BlockClass cls)
+void PH_(reclassify)(UWord index, Block *b, BlockClass cls)
 {
    UInt kid = b->kid, old = b->cls, i;
    UInt n_log = peak_log_n;
@@ -363,6 +371,7 @@ void PH_(reclassify)(Block *b, BlockClass cls)
    PH_(site_change)(kid, old, -(Long)b->szB, -1);
    PH_(site_change)(kid, cls, (Long)b->szB, 1);
    b->cls = cls;
+   ph_bt_store(&PH_(block_table), index, b);
    PH_(n_reclassified)++;
    if (!peak_seen || b->seq > peak_seq)
       return;                     /* born after the peak: a real change */

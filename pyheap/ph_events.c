@@ -46,28 +46,30 @@ ULong PH_(n_bad_events);
    pymalloc.  So the common case, a pymalloc block, needs no look-up. */
 #define PY_DEBUG_MAX_HEAD_SZB (8 * sizeof(UWord))
 
-static Block *underlying_malloc_block(ThreadId tid, Addr p, SizeT szB)
+/* The table index of that block, filled into *B, or PH_BT_NONE. */
+static UWord underlying_malloc_block(ThreadId tid, Addr p, SizeT szB, Block *b)
 {
    ThreadCache *tc = PH_(thread_cache_for)(tid);
    Addr base = tc->last_raw;
-   Block *b;
+   UWord i;
 
    if (base == 0 || p < base || p - base > PY_DEBUG_MAX_HEAD_SZB
        || base + tc->last_raw_szB < p + szB)
-      return NULL;
+      return PH_BT_NONE;
    tc->last_raw = 0;
-   b = ph_bt_lookup(&PH_(block_table), base);
-   return (b != NULL && b->cls != ClsPymalloc) ? b : NULL;
+   i = ph_bt_find(&PH_(block_table), base, b);
+   return (i != PH_BT_NONE && b->cls != ClsPymalloc) ? i : PH_BT_NONE;
 }
 
 static void py_alloc(ThreadId tid, Addr p, SizeT szB)
 {
-   Block *b = underlying_malloc_block(tid, p, szB);
+   Block b;
+   UWord i = underlying_malloc_block(tid, p, szB, &b);
    PH_(n_py_events)++;
-   if (b != NULL) {
+   if (i != PH_BT_NONE) {
       /* The request fell through to malloc, which we saw first. */
-      if (b->cls == ClsRaw)
-         PH_(reclassify)(b, ClsPyLarge);
+      if (b.cls == ClsRaw)
+         PH_(reclassify)(i, &b, ClsPyLarge);
       return;
    }
    PH_(record_block)(tid, p, szB, ClsPymalloc);
@@ -77,10 +79,11 @@ static void py_alloc(ThreadId tid, Addr p, SizeT szB)
    stays: the free() or realloc() that follows the report handles it. */
 static void py_forget(Addr p)
 {
-   Block *b = ph_bt_lookup(&PH_(block_table), p), gone;
-   if (b != NULL && b->cls == ClsPymalloc) {
-      ph_bt_remove_slot(&PH_(block_table), b, &gone);
-      PH_(unrecord_block)(&gone);
+   Block b;
+   UWord i = ph_bt_find(&PH_(block_table), p, &b);
+   if (i != PH_BT_NONE && b.cls == ClsPymalloc) {
+      ph_bt_remove_at(&PH_(block_table), i, &b);
+      PH_(unrecord_block)(&b);
    }
 }
 
@@ -129,15 +132,16 @@ ULong PH_(n_reborn);
 ULong PH_(n_reborn_unknown);
 ULong PH_(n_dead);
 
-static Block *object_block(Addr op)
+/* The table index of the block holding the object at OP, filled into *B,
+   or PH_BT_NONE. */
+static UWord object_block(Addr op, Block *b)
 {
-   Block *b = NULL;
-   UWord back;
-   for (back = 0; back <= PH_MAX_PREHEADER_SZB && b == NULL; back += 16)
-      b = ph_bt_lookup(&PH_(block_table), op - back);
-   if (b == NULL || op >= b->addr + b->szB || b->cls == ClsRaw)
-      return NULL;                  /* not made by Python's allocators */
-   return b;
+   UWord i = PH_BT_NONE, back;
+   for (back = 0; back <= PH_MAX_PREHEADER_SZB && i == PH_BT_NONE; back += 16)
+      i = ph_bt_find(&PH_(block_table), op - back, b);
+   if (i == PH_BT_NONE || op >= b->addr + b->szB || b->cls == ClsRaw)
+      return PH_BT_NONE;            /* not made by Python's allocators */
+   return i;
 }
 
 static void refile_block(Block *b, UInt kid)
@@ -151,32 +155,34 @@ static void refile_block(Block *b, UInt kid)
 
 static void py_dead(Addr op)
 {
-   Block *b = object_block(op);
-   if (b == NULL)
+   Block b;
+   UWord i = object_block(op, &b);
+   if (i == PH_BT_NONE)
       return;
    PH_(n_dead)++;
    if (PH_(dead_kid) == 0)
       PH_(dead_kid) = PH_(intern_stack)(0, PH_(intern_py_frame)(PH_(intern_str)("<free lists>"),
                                                            0, PH_(intern_str)("")));
-   refile_block(b, PH_(dead_kid));
+   refile_block(&b, PH_(dead_kid));
+   ph_bt_store(&PH_(block_table), i, &b);
 }
 
 static void py_reborn(ThreadId tid, Addr op)
 {
-   Block *b = object_block(op);
-   UInt kid;
+   Block b;
+   UWord i = object_block(op, &b);
 
    PH_(n_reborn)++;
-   if (b == NULL) {
+   if (i == PH_BT_NONE) {
       PH_(n_reborn_unknown)++;
       return;
    }
-   kid = PH_(capture_stack)(tid);
-   /* capture_stack adds no block and removes none: b is still valid. */
-   refile_block(b, kid);
-   b->seq = ++PH_(alloc_seq);
-   PH_(forget_contents)(b);
-   b->flags = 0;
+   /* capture_stack adds no block and removes none: i is still valid. */
+   refile_block(&b, PH_(capture_stack)(tid));
+   b.seq = ++PH_(alloc_seq);
+   PH_(forget_contents)(&b);
+   b.flags = 0;
+   ph_bt_store(&PH_(block_table), i, &b);
 }
 
 //------------------------------------------------------------//

@@ -367,8 +367,11 @@ extern Bool PH_(snapshot_pending);
 
 void PH_(record_block)(ThreadId tid, Addr p, SizeT szB, BlockClass cls);
 void PH_(unrecord_block)(const Block *b);
-void PH_(reclassify)(Block *b, BlockClass cls);
+/* Re-file B, the block at table index INDEX, as class CLS. */
+void PH_(reclassify)(UWord index, Block *b, BlockClass cls);
 void PH_(forget_contents)(const Block *b);
+/* Mark the block at ADDR, if there is one, as holding FLAG's contents. */
+void PH_(flag_block)(Addr addr, UInt flag);
 /* Every change to the live bytes goes through here. */
 void PH_(site_change)(UInt kid, UInt cls, Long dB, Long dn);
 

@@ -245,6 +245,10 @@ static void ph_fini(Int exit_status)
       VG_(dmsg)("pyheap: raw stack cache hits %llu (%llu recent ones), misses %llu; "
                 "read faults %llu\n", PH_(n_rawstack_hits),
                 PH_(n_rawstack_recent_hits), PH_(n_rawstack_misses), PH_(n_read_faults));
+      VG_(dmsg)("pyheap: block table at the end: %lu live (%lu unpacked), %u segments, "
+                "directory of %lu, %lu bytes\n", PH_(block_table).n_live,
+                PH_(block_table).wide.n_live, PH_(block_table).n_segs,
+                1UL << PH_(block_table).depth, ph_bt_bytes(&PH_(block_table)));
       VG_(dmsg)("pyheap: peak materialisations %llu\n", PH_(n_peak_materialisations));
       VG_(dmsg)("pyheap: retainer scans %llu (read faults %llu), checkpoints %llu\n",
                 PH_(n_retainer_scans), PH_(n_retainer_faults), PH_(n_checkpoints));

@@ -165,18 +165,17 @@ void PH_(__builtin_vec_delete)(ThreadId tid, void *p)
    seen by the program, and so as recorded (new stack, new time). */
 void *PH_(realloc)(ThreadId tid, void *p_old, SizeT new_szB)
 {
-   Block *b;
+   Block b;
    void *p_new;
 
    if (p_old == NULL)
       return PH_(malloc)(tid, new_szB);
-   b = ph_bt_lookup(&PH_(block_table), (Addr)p_old);
-   if (b == NULL)
+   if (ph_bt_find(&PH_(block_table), (Addr)p_old, &b) == PH_BT_NONE)
       return NULL;             /* not a block of ours */
    p_new = VG_(cli_malloc)(VG_(clo_alignment), new_szB);
    if (p_new == NULL)
       return NULL;             /* the old block stays valid */
-   VG_(memcpy)(p_new, p_old, b->szB < new_szB ? b->szB : new_szB);
+   VG_(memcpy)(p_new, p_old, b.szB < new_szB ? b.szB : new_szB);
    PH_(in_realloc) = True;
    free_and_unrecord(p_old);
    PH_(in_realloc) = False;
@@ -188,8 +187,8 @@ void *PH_(realloc)(ThreadId tid, void *p_old, SizeT new_szB)
 
 SizeT PH_(malloc_usable_size)(ThreadId tid, void *p)
 {
-   Block *b = ph_bt_lookup(&PH_(block_table), (Addr)p);
-   return b ? b->szB : 0;
+   Block b;
+   return ph_bt_find(&PH_(block_table), (Addr)p, &b) != PH_BT_NONE ? b.szB : 0;
 }
 
 /*--------------------------------------------------------------------*/

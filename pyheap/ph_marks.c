@@ -76,14 +76,15 @@ void PH_(scan_marks)(Detail *d, UInt first_iter)
 {
    VgHashTable *by_iter = VG_(HT_construct)("ph.scan.iters");
    ULong min_seq = first_iter <= 1 ? 0 : mark_seq[first_iter - 2] + 1;
-   UWord i;
+   UWord i, n_slots = ph_bt_n_slots(&PH_(block_table));
    UInt n, j;
    ScanAgg *a;
 
    tl_assert(first_iter <= PH_(n_marks) + 1);
-   for (i = 0; i <= PH_(block_table).mask; i++) {
-      const Block *b = &PH_(block_table).slots[i];
-      if (b->addr == 0 || b->seq < min_seq)
+   for (i = 0; i < n_slots; i++) {
+      Block copy;
+      const Block *b = &copy;
+      if (!ph_bt_at(&PH_(block_table), i, &copy) || b->seq < min_seq)
          continue;
       /* The aggregate's third key holds the iteration here. */
       PH_(scan_add)(by_iter, b->kid, b->cls, (Int)birth_iter(b->seq), b->szB);

@@ -92,14 +92,15 @@ void PH_(scan_arena_use)(Detail *d)
    ULong *used = VG_(calloc)("ph.pin.used", n_arenas ? n_arenas : 1, sizeof(ULong));
    VgHashTable *by_band = VG_(HT_construct)("ph.pin.bands");
    VgHashTable *seen = VG_(HT_construct)("ph.pin.seen");
-   UWord i;
+   UWord i, n_slots = ph_bt_n_slots(&PH_(block_table));
    ScanAgg *a;
 
    /* Pass 1: each arena's live slots. */
-   for (i = 0; i <= PH_(block_table).mask; i++) {
-      const Block *b = &PH_(block_table).slots[i];
+   for (i = 0; i < n_slots; i++) {
+      Block copy;
+      const Block *b = &copy;
       Int ai;
-      if (b->addr == 0 || b->cls != ClsPymalloc)
+      if (!ph_bt_at(&PH_(block_table), i, &copy) || b->cls != ClsPymalloc)
          continue;
       ai = arena_of(starts, n_arenas, b->addr);
       if (ai >= 0)
@@ -114,12 +115,13 @@ void PH_(scan_arena_use)(Detail *d)
    /* Pass 2: each stack's blocks by the band of their arena.  The
       aggregate's class field holds the band, and `aux` the distinct
       arenas: each (stack, arena) pair counts once. */
-   for (i = 0; i <= PH_(block_table).mask; i++) {
-      const Block *b = &PH_(block_table).slots[i];
+   for (i = 0; i < n_slots; i++) {
+      Block copy;
+      const Block *b = &copy;
       Int ai;
       UInt band;
       UWord pair;
-      if (b->addr == 0 || b->cls != ClsPymalloc)
+      if (!ph_bt_at(&PH_(block_table), i, &copy) || b->cls != ClsPymalloc)
          continue;
       ai = arena_of(starts, n_arenas, b->addr);
       if (ai < 0)

@@ -180,11 +180,7 @@ static Addr find_tstate(ThreadId tid)
             continue;
          }
          tc->tstate = ts;
-         {
-            Block *b = ph_bt_lookup(&PH_(block_table), ts);
-            if (b)
-               b->flags |= BF_TSTATE;
-         }
+         PH_(flag_block)(ts, BF_TSTATE);
          return ts;
       }
    }
@@ -349,7 +345,6 @@ static CodeInfo *code_info(Addr code)
    CodeInfo *ci = VG_(HT_lookup)(code_table, code);
    Addr lt;
    UWord lt_len;
-   Block *b;
 
    if (ci)
       return ci;
@@ -380,11 +375,10 @@ static CodeInfo *code_info(Addr code)
    }
    /* Mark the block holding the code object (GC objects have a two-word
       header before the object), so that freeing it drops this entry. */
-   b = ph_bt_lookup(&PH_(block_table), code);
-   if (b == NULL)
-      b = ph_bt_lookup(&PH_(block_table), code - 2 * sizeof(UWord));
-   if (b)
-      b->flags |= BF_CODE;
+   if (ph_bt_find(&PH_(block_table), code, NULL) != PH_BT_NONE)
+      PH_(flag_block)(code, BF_CODE);
+   else
+      PH_(flag_block)(code - 2 * sizeof(UWord), BF_CODE);
    return ci;
 }
 

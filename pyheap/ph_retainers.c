@@ -151,7 +151,7 @@ const HChar *const PH_(held_end_names)[N_HELD_ENDS] = {
 #define NODE_ROOT_LATER 256             /* Python storage a root reached: read late */
 
 typedef struct {
-   UInt  slot;            /* in PH_(block_table).slots */
+   UInt  slot;            /* its index in PH_(block_table) */
    UInt  szB;             /* the block's size, at most 4 GiB - 1 */
    UInt  holder;          /* a node, or HOLDER_* */
    UInt  off;             /* where in the holder the pointer was */
@@ -186,6 +186,15 @@ static Int     bytearray_sid;
 static Int     ndarray_sid;
 static XArray *dead_later;         /* of UInt: dead objects, read last */
 static Bool    reading_dead;       /* reading them: reach only the unreached */
+
+/* The block in table slot SLOT, copied into *COPY (no block is added or
+   removed while the scan runs, so slots stay put). */
+static const Block *block_at(UWord slot, Block *copy)
+{
+   Bool live = ph_bt_at(&PH_(block_table), slot, copy);
+   tl_assert(live);
+   return copy;
+}
 
 typedef struct {
    UInt node;
@@ -280,7 +289,8 @@ static Bool cur_probed;               /* its type probe was started */
 static void probe_node(UInt i)
 {
    Node *nd = &nodes[i];
-   const Block *b = &PH_(block_table).slots[nd->slot];
+   Block copy;
+   const Block *b = block_at(nd->slot, &copy);
    UInt obj_off = 0, data_off;
    Addr type = 0;
    Int sid;
@@ -358,7 +368,8 @@ static UInt own_storage(UInt i)
 static void read_words(UInt i)
 {
    Node *nd = &nodes[i];
-   const Block *b = &PH_(block_table).slots[nd->slot];
+   Block copy;
+   const Block *b = block_at(nd->slot, &copy);
    Addr a = b->addr;
    UInt gc_lo = 0, gc_hi = 0, type_word = ~0u, skip_word = ~0u, owned_word = ~0u;
    SizeT off, len = b->szB;
@@ -435,9 +446,10 @@ static XArray *root_later;           /* of UInt */
 static Bool defer_root_storage(UInt i)
 {
    Node *nd = &nodes[i];
+   Block copy;
    if (IS_BLOCK(nd->holder) || nd->holder == HOLDER_LOST
        || nd->type_sid >= 0 || (nd->flags & NODE_ROOT_LATER)
-       || PH_(block_table).slots[nd->slot].cls == ClsRaw)
+       || block_at(nd->slot, &copy)->cls == ClsRaw)
       return False;
    nd->flags |= NODE_ROOT_LATER;
    VG_(addToXA)(root_later, &i);
@@ -750,7 +762,8 @@ static UWord held_key(const HeldEntry *e)
 /* The chain of node I, into E (names filled). */
 static void chain_of(UInt i, HeldEntry *e)
 {
-   const Block *b = &PH_(block_table).slots[nodes[i].slot];
+   Block copy;
+   const Block *b = block_at(nodes[i].slot, &copy);
    UInt cur = i;
    e->kid = b->kid;
    e->cls = b->cls;
@@ -772,7 +785,7 @@ static void chain_of(UInt i, HeldEntry *e)
          e->end = HeldDeep;
          return;
       }
-      b = &PH_(block_table).slots[nodes[h].slot];
+      b = block_at(nodes[h].slot, &copy);
       l = &e->links[e->n_links++];
       l->kid = b->kid;
       l->cls = b->cls;
@@ -798,7 +811,8 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    PhHgBlock *hg, *tmp;
    VgHashTable *aggs;
    HeldAgg *a;
-   UWord s;
+   Block copy;
+   UWord s, n_slots;
    UInt i, j;
 
    if (!PH_(clo_retainers) || PH_(in_checkpoint))
@@ -814,9 +828,11 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    /* 1. The live blocks by address. */
    hg = VG_(malloc)("ph.ret.sort", n_nodes * sizeof(PhHgBlock));
    tmp = VG_(malloc)("ph.ret.sort.tmp", n_nodes * sizeof(PhHgBlock));
-   for (s = 0, i = 0; s <= bt->mask; s++)
-      if (bt->slots[s].addr != 0) {
-         hg[i].start = bt->slots[s].addr;
+   n_slots = ph_bt_n_slots(bt);
+   tl_assert(n_slots <= 0xffffffffUL);   /* a node's slot is a UInt */
+   for (s = 0, i = 0; s < n_slots; s++)
+      if (ph_bt_at(bt, s, &copy)) {
+         hg[i].start = copy.addr;
          hg[i].slot = s;
          i++;
       }
@@ -828,7 +844,7 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    heap_lo = hg[0].start;
    heap_hi = 0;
    for (i = 0; i < n_nodes; i++) {
-      const Block *b = &bt->slots[hg[i].slot];
+      const Block *b = block_at(hg[i].slot, &copy);
       Addr end = b->addr + (b->szB ? b->szB : 1);
       starts[i] = hg[i].start;
       nodes[i].slot = (UInt)hg[i].slot;
@@ -879,7 +895,7 @@ void PH_(scan_retainers)(Detail *d, ULong min_seq)
    aggs = VG_(HT_construct)("ph.ret.aggs");
    for (i = 0; i < n_nodes; i++) {
       HeldAgg probe;
-      const Block *b = &bt->slots[nodes[i].slot];
+      const Block *b = block_at(nodes[i].slot, &copy);
       if (b->seq < min_seq)
          continue;
       chain_of(i, &probe.e);

@@ -247,14 +247,15 @@ void PH_(scan_blocks)(Detail *d, ULong min_seq, Bool want_sites)
    VgHashTable *by_type = VG_(HT_construct)("ph.scan.types");
    VgHashTable *by_site = want_sites ? VG_(HT_construct)("ph.scan.sites") : NULL;
    Bool python = PH_(python_readable)();
-   UWord i;
+   UWord i, n_slots = ph_bt_n_slots(&PH_(block_table));
    UInt n, j;
    ScanAgg *a;
 
-   for (i = 0; i <= PH_(block_table).mask; i++) {
-      const Block *b = &PH_(block_table).slots[i];
+   for (i = 0; i < n_slots; i++) {
+      Block copy;
+      const Block *b = &copy;
       TypeProbe t;
-      if (b->addr == 0 || b->seq < min_seq)
+      if (!ph_bt_at(&PH_(block_table), i, &copy) || b->seq < min_seq)
          continue;
       if (by_site)
          PH_(scan_add)(by_site, b->kid, b->cls, -1, b->szB);
