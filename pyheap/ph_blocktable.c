@@ -72,11 +72,11 @@ static inline unsigned int dir_index(const PhBlockTable *t, unsigned long hash)
    return t->depth ? (unsigned int)(hash >> (64 - t->depth)) : 0;
 }
 
+#define GROUP_BITS 6
 static inline unsigned long home_slot(unsigned long addr)
 {
-   unsigned long base = ((addr >> REGION_BITS) * 0xC2B2AE3D27D4EB4FUL) >> (64 - PH_BT_SEG_BITS);
-   unsigned long within = (addr >> 4) & ((1UL << (REGION_BITS - 4)) - 1);
-   return (base + within) & SEG_MASK;
+   unsigned long group = ((addr >> (4 + GROUP_BITS)) * 0xC2B2AE3D27D4EB4FUL) >> (64 - PH_BT_SEG_BITS);
+   return (group + ((addr >> 4) & ((1UL << GROUP_BITS) - 1))) & SEG_MASK;
 }
 
 static inline unsigned long wide_home(const PhWideTable *w, unsigned long addr)
@@ -409,27 +409,66 @@ int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out)
 
 int ph_bt_insert(PhBlockTable *t, const PhBlock *b, PhBlock *old)
 {
+   unsigned long key = packed_key(b->addr), i;
    int had_old = 0;
-   unsigned long i = ph_bt_find(t, b->addr, 0);
    unsigned int k;
-   PhPacked p;
+   long w;
+   PhSegment *s;
 
-   if (i != PH_BT_NONE) {
-      ph_bt_remove_at(t, i, old);
-      had_old = 1;
-   }
-   t->n_live++;
-   if (!packs(b)) {
+   if (key != 0) {
+      /* One search finds the block there or the free slot for it. */
+      s = &t->segs[t->dir[dir_index(t, region_hash(b->addr))]];
+      for (i = home_slot(b->addr); s->slots[i].w0 != 0; i = (i + 1) & SEG_MASK) {
+         if ((s->slots[i].w0 & ADDR_MASK) != key)
+            continue;
+         unpack(&s->slots[i], old);
+         if (packs(b)) {
+            pack(&s->slots[i], b);
+            return 1;
+         }
+         seg_remove_at(s, i);
+         wide_put(t, b);
+         return 1;
+      }
+      w = wide_find(&t->wide, b->addr);
+      if (w >= 0) {
+         *old = t->wide.slots[w];
+         wide_remove_at(&t->wide, (unsigned long)w);
+         t->n_live--;
+         had_old = 1;
+      }
+      t->n_live++;
+      if (!packs(b)) {
+         wide_put(t, b);
+         return had_old;
+      }
+      if (s->n_live < SEG_MAX_LIVE) {
+         pack(&s->slots[i], b);
+         s->n_live++;
+         return had_old;
+      }
+   } else {
+      w = wide_find(&t->wide, b->addr);
+      if (w >= 0) {
+         *old = t->wide.slots[w];
+         t->wide.slots[w] = *b;
+         return 1;
+      }
+      t->n_live++;
       wide_put(t, b);
-      return had_old;
+      return 0;
    }
-   pack(&p, b);
-   k = t->dir[dir_index(t, region_hash(b->addr))];
-   while (t->segs[k].n_live >= SEG_MAX_LIVE) {
-      split(t, k);
+   /* The segment is full: split it (again, if its blocks all go one way). */
+   {
+      PhPacked p;
+      pack(&p, b);
       k = t->dir[dir_index(t, region_hash(b->addr))];
+      while (t->segs[k].n_live >= SEG_MAX_LIVE) {
+         split(t, k);
+         k = t->dir[dir_index(t, region_hash(b->addr))];
+      }
+      place(&t->segs[k], &p);
    }
-   place(&t->segs[k], &p);
    return had_old;
 }
 
