@@ -206,13 +206,36 @@ static UInt  raw_n_py;                /* Python frames, innermost first */
 /* Layout of raw_words: [0] = raw_n_native, [1 .. n_native] the IPs,
    then (code, instr) pairs. */
 
+/* The table's raw stacks are paths in a tree of frames, outermost frame
+   nearest the root, so a program's stacks share what they have in common
+   (the test runner's thirty frames under every test's own).  Whole, a raw
+   stack took 16 bytes a Python frame: 450 bytes a stack on the average in
+   CPython's test suite, and a run of test_lib2to3 interned 925,000 stacks.
+   A tree node is 28 bytes, and a new stack adds a node or two.  The tree
+   is walked only to compare a table entry, which happens on the ~1% of
+   events whose stack is not one of the recent ones (they keep whole
+   copies), and to add one.  Nodes are never removed: a stale raw stack's
+   frames may come back, and the tree is as big as the program's code. */
+typedef struct {
+   UWord w1, w2;                      /* (code, instr), or (IP, NATIVE_TAG) */
+   UInt  parent;                      /* the next frame out; 0: the root */
+   UInt  next;                        /* the next node in its hash chain */
+} RawNode;
+
+#define NATIVE_TAG (~0UL)              /* never an instruction address */
+
+static RawNode *raw_nodes;             /* [0] is the root */
+static UInt     n_raw_nodes, cap_raw_nodes;
+static UInt    *raw_node_heads;        /* hash chains, by (parent, w1, w2) */
+static UInt     raw_node_mask;
+
 typedef struct _RawStack {
    struct _RawStack *next;
    UWord             key;
    UInt              gen;
    UInt              kid;
    UInt              n_words;
-   UWord             words[0];
+   UInt              node;            /* its innermost frame */
 } RawStack;
 
 static VgHashTable *rawstack_table;
@@ -429,12 +452,78 @@ static inline void copy_words(UWord *dst, const UWord *src, UInt n)
       dst[i] = src[i];
 }
 
+static inline UInt raw_node_hash(UInt parent, UWord w1, UWord w2)
+{
+   UWord h = (w1 * 0xFF51AFD7ED558CCDUL) ^ (w2 * 0xC4CEB9FE1A85EC53UL) ^ parent;
+   return (UInt)((h ^ (h >> 31)) & raw_node_mask);
+}
+
+static UInt raw_node(UInt parent, UWord w1, UWord w2)
+{
+   UInt h = raw_node_hash(parent, w1, w2), i;
+   RawNode *n;
+
+   for (i = raw_node_heads[h]; i != 0; i = raw_nodes[i].next)
+      if (raw_nodes[i].w1 == w1 && raw_nodes[i].w2 == w2 && raw_nodes[i].parent == parent)
+         return i;
+   if (n_raw_nodes == cap_raw_nodes) {
+      cap_raw_nodes *= 2;
+      raw_nodes = VG_(realloc)("ph.rawnode", raw_nodes, cap_raw_nodes * sizeof(RawNode));
+   }
+   if (n_raw_nodes > raw_node_mask) {
+      /* As many chains as nodes: link them all again. */
+      UInt j;
+      VG_(free)(raw_node_heads);
+      raw_node_mask = 2 * raw_node_mask + 1;
+      raw_node_heads = VG_(calloc)("ph.rawnode.heads", raw_node_mask + 1, sizeof(UInt));
+      for (j = 1; j < n_raw_nodes; j++) {
+         UInt hj = raw_node_hash(raw_nodes[j].parent, raw_nodes[j].w1, raw_nodes[j].w2);
+         raw_nodes[j].next = raw_node_heads[hj];
+         raw_node_heads[hj] = j;
+      }
+      h = raw_node_hash(parent, w1, w2);
+   }
+   i = n_raw_nodes++;
+   n = &raw_nodes[i];
+   n->w1 = w1;
+   n->w2 = w2;
+   n->parent = parent;
+   n->next = raw_node_heads[h];
+   raw_node_heads[h] = i;
+   return i;
+}
+
+/* The innermost node of raw_words's path, added as needed. */
+static UInt raw_path(void)
+{
+   const UWord *pairs = &raw_words[1 + raw_n_native];
+   UInt node = 0, i;
+   for (i = raw_n_py; i > 0; i--)
+      node = raw_node(node, pairs[2 * (i - 1)], pairs[2 * (i - 1) + 1]);
+   for (i = raw_n_native; i > 0; i--)
+      node = raw_node(node, raw_words[i], NATIVE_TAG);
+   return node;
+}
+
+/* Is the path of B, a table entry, raw_words?  (A, the probe of a look-up,
+   is only its key: VG_(HT_gen_lookup) passes the probe first.) */
 static Word cmp_rawstack(const void *a, const void *b)
 {
-   const RawStack *x = a, *y = b;
-   if (x->n_words != y->n_words)
+   const RawStack *x = b;
+   const UWord *pairs = &raw_words[1 + raw_n_native];
+   UInt node = x->node, i;
+   (void)a;
+   if (x->n_words != 1 + raw_n_native + 2 * raw_n_py)
       return 1;
-   return words_equal(x->words, y->words, x->n_words) ? 0 : 1;
+   for (i = 0; i < raw_n_native; i++, node = raw_nodes[node].parent)
+      if (node == 0 || raw_nodes[node].w1 != raw_words[1 + i]
+          || raw_nodes[node].w2 != NATIVE_TAG)
+         return 1;
+   for (i = 0; i < raw_n_py; i++, node = raw_nodes[node].parent)
+      if (node == 0 || raw_nodes[node].w1 != pairs[2 * i]
+          || raw_nodes[node].w2 != pairs[2 * i + 1])
+         return 1;
+   return node == 0 ? 0 : 1;
 }
 
 /* Interpret raw_words into an interned stack.  Python frames are the
@@ -520,9 +609,7 @@ static void resolve_stack(void *arg)
 /* The stack of the allocation the running thread is making. */
 UInt PH_(capture_stack)(ThreadId tid)
 {
-   /* Look raw stacks up without allocating. */
-   static UWord probe_buf[(sizeof(RawStack) / sizeof(UWord)) + RAW_MAX_WORDS + 1];
-   RawStack *p = (RawStack *)probe_buf, *rs;
+   RawStack probe, *p = &probe, *rs;
    UInt n_words, kid = 0;
 
    raw_n_native = 0;
@@ -537,7 +624,6 @@ UInt PH_(capture_stack)(ThreadId tid)
       return kid;
    }
    p->n_words = n_words;
-   copy_words(p->words, raw_words, n_words);
    p->key = hash_words(raw_words, n_words);
    rs = VG_(HT_gen_lookup)(rawstack_table, p, cmp_rawstack);
    if (rs != NULL && rs->gen == rawstack_gen) {
@@ -550,7 +636,7 @@ UInt PH_(capture_stack)(ThreadId tid)
       VG_(HT_remove)(rawstack_table, rs->key);
       /* HT_remove removes the first node with that key, which may be
          another raw stack with the same hash: put that one back. */
-      if (cmp_rawstack(rs, p) != 0) {
+      if (cmp_rawstack(p, rs) != 0) {
          VG_(HT_add_node)(rawstack_table, rs);
       } else {
          VG_(free)(rs);
@@ -559,12 +645,12 @@ UInt PH_(capture_stack)(ThreadId tid)
    PH_(n_rawstack_misses)++;
    if (!PH_(guarded)(resolve_stack, &kid))
       return 0;                        /* a code object's read faulted: give up */
-   rs = VG_(malloc)("ph.rawstack", sizeof(RawStack) + n_words * sizeof(UWord));
+   rs = VG_(malloc)("ph.rawstack", sizeof(RawStack));
    rs->key = p->key;
    rs->gen = rawstack_gen;
    rs->kid = kid;
    rs->n_words = n_words;
-   copy_words(rs->words, raw_words, n_words);
+   rs->node = raw_path();
    VG_(HT_add_node)(rawstack_table, rs);
    remember_raw_stack(n_words, kid);
    return kid;
@@ -799,6 +885,11 @@ Int PH_(str_object_sid)(Addr obj)
 void PH_(init_python)(void)
 {
    rawstack_table = VG_(HT_construct)("ph.rawstacks");
+   cap_raw_nodes = 1024;
+   raw_nodes = VG_(malloc)("ph.rawnode", cap_raw_nodes * sizeof(RawNode));
+   n_raw_nodes = 1;                    /* the root */
+   raw_node_mask = 1023;
+   raw_node_heads = VG_(calloc)("ph.rawnode.heads", raw_node_mask + 1, sizeof(UInt));
    code_table     = VG_(HT_construct)("ph.code");
    type_table     = VG_(HT_construct)("ph.types");
 }
