@@ -88,10 +88,10 @@ static inline unsigned long wide_home(const PhWideTable *w, unsigned long addr)
 //--- Packing                                              ---//
 //------------------------------------------------------------//
 
-#define ADDR_BITS 44
-#define SIZE_BITS 18
-#define KID_BITS 24
-#define SEQ_BITS 38
+#define ADDR_BITS PH_BT_ADDR_BITS
+#define SIZE_BITS PH_BT_SIZE_BITS
+#define KID_BITS  PH_BT_KID_BITS
+#define SEQ_BITS  PH_BT_SEQ_BITS
 #define ADDR_MASK ((1UL << ADDR_BITS) - 1)
 
 static inline int packs(const PhBlock *b)
@@ -113,17 +113,7 @@ static inline void pack(PhPacked *p, const PhBlock *b)
 {
    p->w0 = (b->addr >> 4) | ((unsigned long)b->cls << 44)
       | ((unsigned long)b->flags << 46) | ((b->szB & 0xFFFF) << 48);
-   p->w1 = (b->szB >> 16) | ((unsigned long)b->kid << 2) | (b->seq << 26);
-}
-
-static inline void unpack(const PhPacked *p, PhBlock *b)
-{
-   b->addr = (p->w0 & ADDR_MASK) << 4;
-   b->cls = (unsigned char)((p->w0 >> 44) & 3);
-   b->flags = (unsigned char)((p->w0 >> 46) & 3);
-   b->szB = (p->w0 >> 48) | ((p->w1 & 3) << 16);
-   b->kid = (unsigned int)((p->w1 >> 2) & ((1UL << KID_BITS) - 1));
-   b->seq = p->w1 >> 26;
+   p->w1 = (b->szB >> 16) | ((unsigned long)b->kid << 2) | (b->seq << (64 - SEQ_BITS));
 }
 
 //------------------------------------------------------------//
@@ -367,7 +357,7 @@ unsigned long ph_bt_find(const PhBlockTable *t, unsigned long addr, PhBlock *out
       i = seg_find(&t->segs[k], key);
       if (i >= 0) {
          if (out)
-            unpack(&t->segs[k].slots[i], out);
+            ph_bt_unpack(&t->segs[k].slots[i], out);
          return (unsigned long)k * PH_BT_SEG_SLOTS + (unsigned long)i;
       }
    }
@@ -392,7 +382,7 @@ void ph_bt_remove_at(PhBlockTable *t, unsigned long index, PhBlock *out)
       wide_remove_at(&t->wide, index - base);
    } else {
       PhSegment *s = &t->segs[index >> PH_BT_SEG_BITS];
-      unpack(&s->slots[index & SEG_MASK], out);
+      ph_bt_unpack(&s->slots[index & SEG_MASK], out);
       seg_remove_at(s, index & SEG_MASK);
    }
    t->n_live--;
@@ -421,7 +411,7 @@ int ph_bt_insert(PhBlockTable *t, const PhBlock *b, PhBlock *old)
       for (i = home_slot(b->addr); s->slots[i].w0 != 0; i = (i + 1) & SEG_MASK) {
          if ((s->slots[i].w0 & ADDR_MASK) != key)
             continue;
-         unpack(&s->slots[i], old);
+         ph_bt_unpack(&s->slots[i], old);
          if (packs(b)) {
             pack(&s->slots[i], b);
             return 1;
@@ -488,27 +478,7 @@ void ph_bt_store(PhBlockTable *t, unsigned long index, const PhBlock *b)
    }
 }
 
-unsigned long ph_bt_n_slots(const PhBlockTable *t)
-{
-   return wide_base(t) + t->wide.mask + 1;
-}
 
-int ph_bt_at(const PhBlockTable *t, unsigned long i, PhBlock *out)
-{
-   unsigned long base = wide_base(t);
-   if (i >= base) {
-      if (t->wide.slots[i - base].addr == 0)
-         return 0;
-      *out = t->wide.slots[i - base];
-      return 1;
-   } else {
-      const PhPacked *p = &t->segs[i >> PH_BT_SEG_BITS].slots[i & SEG_MASK];
-      if (p->w0 == 0)
-         return 0;
-      unpack(p, out);
-      return 1;
-   }
-}
 
 unsigned long ph_bt_bytes(const PhBlockTable *t)
 {

@@ -82,11 +82,48 @@ int ph_bt_remove(PhBlockTable *t, unsigned long addr, PhBlock *out);
 /* Remove the block at INDEX, copying it to *OUT. */
 void ph_bt_remove_at(PhBlockTable *t, unsigned long index, PhBlock *out);
 
+/* The packed layout (ph_blocktable.c, "Packing"). */
+#define PH_BT_ADDR_BITS 44          /* address / 16 */
+#define PH_BT_SIZE_BITS 18
+#define PH_BT_KID_BITS  24
+#define PH_BT_SEQ_BITS  38
+
+/* A packed block's fields. */
+static inline void ph_bt_unpack(const PhPacked *p, PhBlock *b)
+{
+   b->addr = (p->w0 & ((1UL << PH_BT_ADDR_BITS) - 1)) << 4;
+   b->cls = (unsigned char)((p->w0 >> 44) & 3);
+   b->flags = (unsigned char)((p->w0 >> 46) & 3);
+   b->szB = (p->w0 >> 48) | ((p->w1 & 3) << 16);
+   b->kid = (unsigned int)((p->w1 >> 2) & ((1UL << PH_BT_KID_BITS) - 1));
+   b->seq = p->w1 >> (64 - PH_BT_SEQ_BITS);
+}
+
 /* Every block: for I from 0 to ph_bt_n_slots() - 1, ph_bt_at() fills OUT
    and returns 1 if slot I holds a block.  Valid while nothing is added or
-   removed; an index is also one for ph_bt_store. */
-unsigned long ph_bt_n_slots(const PhBlockTable *t);
-int ph_bt_at(const PhBlockTable *t, unsigned long i, PhBlock *out);
+   removed; an index is also one for ph_bt_store.  Packed blocks have the
+   indices segment * PH_BT_SEG_SLOTS + slot, the wide table's come after. */
+static inline unsigned long ph_bt_n_slots(const PhBlockTable *t)
+{
+   return (unsigned long)t->n_segs * PH_BT_SEG_SLOTS + t->wide.mask + 1;
+}
+
+static inline int ph_bt_at(const PhBlockTable *t, unsigned long i, PhBlock *out)
+{
+   unsigned long base = (unsigned long)t->n_segs * PH_BT_SEG_SLOTS;
+   if (i >= base) {
+      if (t->wide.slots[i - base].addr == 0)
+         return 0;
+      *out = t->wide.slots[i - base];
+      return 1;
+   } else {
+      const PhPacked *p = &t->segs[i / PH_BT_SEG_SLOTS].slots[i % PH_BT_SEG_SLOTS];
+      if (p->w0 == 0)
+         return 0;
+      ph_bt_unpack(p, out);
+      return 1;
+   }
+}
 
 /* The memory the table holds, in bytes. */
 unsigned long ph_bt_bytes(const PhBlockTable *t);
