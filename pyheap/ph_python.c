@@ -264,12 +264,38 @@ static RecentStack recent_stacks[N_RECENT_STACKS];
 static UInt        recent_last;       /* the entry that matched last */
 static UInt        recent_next;       /* the entry to replace next */
 
+/* What the walk decided about a frame, by (frame, instruction).  A walk
+   reads six words a frame (the code object, its type on 3.13+, the
+   instruction, the owner, where the code's first traceable instruction
+   is, the next frame); allocations come from the same deep stacks again
+   and again (a test runner's thirty frames under every test), and a
+   frame that was at the same instruction last time runs the same code
+   object (the instruction lies in its bytecode) in the same way.  So a
+   frame found here costs two reads, its instruction and the next frame.
+   Valid while rawstack_gen is, like the raw-stack cache: a freed code
+   object's address may come back as another one. */
+#define N_FRAME_MEMO 1024
+
+typedef struct {
+   Addr frame, instr, code;           /* code 0: the walk skips this frame */
+   UInt gen;
+} FrameMemo;
+
+static FrameMemo frame_memo[N_FRAME_MEMO];
+
+static inline FrameMemo *frame_memo_for(Addr frame, Addr instr)
+{
+   UWord h = (frame ^ (instr * 0x9E3779B97F4A7C15UL)) >> 4;
+   return &frame_memo[(h ^ (h >> 17)) & (N_FRAME_MEMO - 1)];
+}
+
 /* Fill the Python part of raw_words.  Inside a walk. */
 static void walk_python_frames(ThreadId tid)
 {
    Addr tstate, frame, code, instr, first;
    UInt guard, owner;
    UWord *out = &raw_words[1 + raw_n_native];
+   FrameMemo *m;
 
    if (!PH_(py_finalizing) && rd_word(py_runtime + py->rt_finalizing) != 0) {
       /* The program is done; the interpreter starts tearing down.  What
@@ -283,32 +309,34 @@ static void walk_python_frames(ThreadId tid)
       return;
    frame = current_frame(tstate);
    for (guard = 0; frame != 0 && raw_n_py < (UInt)PH_(clo_depth) && guard < 100000; guard++) {
-      code = rd_word(frame + py->fr_code) & ~py->fr_code_tag_bits;
-      if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type) {
-         /* 3.13+: a frame may run something that is not a code object
-            (or this is garbage): nothing to show for it. */
-         frame = rd_word(frame + py->fr_previous);
-         continue;
-      }
       instr = rd_word(frame + py->fr_instr);
-      owner = rd_u8(frame + py->fr_owner);
-      if ((Int)owner == py->owner_cstack) {
-         frame = rd_word(frame + py->fr_previous);
-         continue;                     /* a shim between C and Python */
-      }
-      if (owner != py->owner_generator && py->co_firsttraceable >= 0) {
-         /* A frame still being set up has not reached its first
-            traceable instruction; CPython hides those too. */
-         first = code + py->co_code_adaptive
-                 + 2 * (Addr)(Int)rd_u32(code + py->co_firsttraceable);
-         if (instr < first) {
-            frame = rd_word(frame + py->fr_previous);
-            continue;
+      m = frame_memo_for(frame, instr);
+      if (m->frame != frame || m->instr != instr || m->gen != rawstack_gen) {
+         code = rd_word(frame + py->fr_code) & ~py->fr_code_tag_bits;
+         if (py_code_type != 0 && rd_word(code + py->ob_type) != py_code_type) {
+            /* 3.13+: a frame may run something that is not a code object
+               (or this is garbage): nothing to show for it. */
+            code = 0;
+         } else if ((Int)(owner = rd_u8(frame + py->fr_owner)) == py->owner_cstack) {
+            code = 0;                  /* a shim between C and Python */
+         } else if (owner != py->owner_generator && py->co_firsttraceable >= 0) {
+            /* A frame still being set up has not reached its first
+               traceable instruction; CPython hides those too. */
+            first = code + py->co_code_adaptive
+                    + 2 * (Addr)(Int)rd_u32(code + py->co_firsttraceable);
+            if (instr < first)
+               code = 0;
          }
+         m->frame = frame;
+         m->instr = instr;
+         m->code = code;
+         m->gen = rawstack_gen;
       }
-      out[2 * raw_n_py] = code;
-      out[2 * raw_n_py + 1] = instr;
-      raw_n_py++;
+      if (m->code != 0) {
+         out[2 * raw_n_py] = m->code;
+         out[2 * raw_n_py + 1] = instr;
+         raw_n_py++;
+      }
       frame = rd_word(frame + py->fr_previous);
    }
 }
