@@ -109,10 +109,14 @@ class SiteTable:
     __slots__ = ("kids", "classes", "bytes", "blocks")
 
     def __init__(self):
+        # Arrays, not lists: a kept snapshot of a big file has tens of
+        # thousands of rows, and an int in a list costs a pointer and an
+        # object (40 bytes) against 8 here.  The reader checks that bytes
+        # and blocks fit in 64 bits before it stores them.
         self.kids = array.array("q")
         self.classes = array.array("b")
-        self.bytes = []
-        self.blocks = []
+        self.bytes = array.array("Q")
+        self.blocks = array.array("Q")
 
     def __len__(self):
         return len(self.kids)
@@ -154,8 +158,49 @@ class SiteTable:
                 rec[1] += nblocks
         self.kids = array.array("q", [key[0] for key in rows])
         self.classes = array.array("b", [key[1] for key in rows])
-        self.bytes = [rec[0] for rec in rows.values()]
-        self.blocks = [rec[1] for rec in rows.values()]
+        self.bytes = array.array("Q", [rec[0] for rec in rows.values()])
+        self.blocks = array.array("Q", [rec[1] for rec in rows.values()])
+
+
+class BornTable:
+    """A snapshot's `born` records (format 2): live bytes and blocks by
+    stack, class and birth epoch, in five parallel columns, as SiteTable
+    keeps the `b` records (a big file has as many of each).  Iterating
+    gives rows (kid, class, epoch, bytes, blocks)."""
+
+    __slots__ = ("kids", "classes", "epochs", "bytes", "blocks")
+
+    def __init__(self, rows=()):
+        self.kids = array.array("q")
+        self.classes = array.array("b")
+        self.epochs = array.array("Q")
+        self.bytes = array.array("Q")
+        self.blocks = array.array("Q")
+        for row in rows:
+            self.append(row)
+
+    def __len__(self):
+        return len(self.kids)
+
+    def __iter__(self):
+        return zip(self.kids, self.classes, self.epochs, self.bytes,
+                   self.blocks)
+
+    def append(self, row):
+        kid, cls, epoch, nbytes, nblocks = row
+        self.kids.append(kid)
+        self.classes.append(cls)
+        self.epochs.append(epoch)
+        self.bytes.append(nbytes)
+        self.blocks.append(nblocks)
+
+    def extend(self, kids, classes, epochs, nbytes, nblocks):
+        """Add a run of records given as columns."""
+        self.kids.extend(kids)
+        self.classes.extend(classes)
+        self.epochs.extend(epochs)
+        self.bytes.extend(nbytes)
+        self.blocks.extend(nblocks)
 
 
 # A `held` record's chain ends (format 3): at a module (sys.modules holds
@@ -228,8 +273,7 @@ class Snapshot:
         #                             birth_iter, bytes, blocks]
         self.epoch_width = None     # `epochs` record (format 2): epoch e
         self.n_epochs = None        #   is [e * width, (e + 1) * width)
-        self.born = None            # `born` records: [kid, class, epoch,
-        #                             bytes, blocks]
+        self.born = None            # `born` records: BornTable
         self.arena_bands = None     # `arenas` records: [(arenas, slot_B)]
         #                             by tenth of use, 10 of them
         self.pinned = None          # `pinned` records: [kid, band,

@@ -6,6 +6,8 @@
 # which field is wrong and why.  text_field() reads the escaped free text
 # that ends a record.
 
+import re
+
 from .errors import BadRecord
 from .formatting import escape
 from .model import CLASS_INDEX, HELD_ENDS, SNAPSHOT_KINDS, VARIOUS, Held, HeldLink
@@ -41,6 +43,13 @@ _RECORDS = {
     b"end-snapshot": (),
     b"end-of-file": ("N:n_lines",),
 }
+
+# Where a run of `b` or `born` records ends: the first line after it that
+# does not begin with "b".  The reader takes a run whole only if every one
+# of its lines is a well-formed record (run_fields() says how that is
+# checked without a regular expression per line, which cost more than the
+# rest of the parsing); any other run goes through its per-line parser.
+_RUN_END = re.compile(rb"\n[^b]")
 
 _ESCAPES = {b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t"}
 
@@ -211,3 +220,55 @@ def held_record(parts, n_strings, n_stacks, strings, ends):
             (VARIOUS if lname == -2 else None)))
     return Held(kid, cls, strings[type_sid] if type_sid >= 0 else None,
                 int(parts[4]), int(parts[5]), end, tuple(links))
+
+
+def run_end(data, pos):
+    """The end of the lines from `pos` that begin with "b" (data ends
+    with a newline)."""
+    found = _RUN_END.search(data, pos)
+    return found.start() + 1 if found else len(data)
+
+
+def run_fields(data, pos, stop, tag, width, n_stacks):
+    """The fields of the lines data[pos:stop] as columns (stack ids and
+    classes converted, the rest as bytes), if every line is a record
+    `tag` of `width` fields whose stack id is -1 or a defined stack and
+    whose class is known; None otherwise.
+
+    Why this is exact without looking at each line: the run's fields,
+    both separators taken as one, must number `width` per line and
+    have `tag` at every width-th place.  Every line begins with "b"
+    (run_end()), so the first line whose number of fields is not a
+    multiple of `width` brings the next line's first field to a place
+    where a number or a class is expected, and "b..." is neither; if
+    it is the last line, or if every line's number is a multiple,
+    the count is `width` per line only if each has exactly `width`.
+    Numbers are checked as ASCII digits (bytes.isdigit()) by the
+    column; int() then refuses an empty one."""
+    n_lines = data.count(b"\n", pos, stop)
+    fields = data[pos:stop - 1].replace(b"\n", b" ").split(b" ")
+    if (len(fields) != width * n_lines
+            or fields[0::width].count(tag) != n_lines):
+        return None
+    try:
+        kids = list(map(int, fields[1::width]))
+        classes = list(map(CLASS_INDEX.__getitem__, fields[2::width]))
+    except (ValueError, KeyError):
+        return None
+    # A stack id is digits or exactly -1: the ids without their -1s
+    # are digits, and int() refused "5-1"; "-12" is caught by min().
+    raw_kids = b"".join(fields[1::width])
+    if (not raw_kids.replace(b"-1", b"").isdigit() and
+            raw_kids != b"-1" * n_lines) or min(kids) < -1 \
+            or max(kids) >= n_stacks:
+        return None
+    columns = [kids, classes]
+    for i in range(3, width):
+        raw = fields[i::width]
+        if not b"".join(raw).isdigit():
+            return None
+        try:
+            columns.append(list(map(int, raw)))
+        except ValueError:
+            return None
+    return columns

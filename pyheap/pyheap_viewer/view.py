@@ -5,7 +5,7 @@ import array
 import fnmatch
 import os
 
-from .model import NO_OBJECT, SiteTable
+from .model import NO_OBJECT, BornTable, SiteTable
 from .naming import Locator, ModuleNamer
 
 
@@ -230,7 +230,7 @@ def apply_view(view, globs=None, depth=None):
         if snap.births:
             snap.births = _rewrite_births(snap.births, keep, remap)
         if snap.born:
-            snap.born = _rewrite_births(snap.born, keep, remap)
+            snap.born = BornTable(_rewrite_births(snap.born, keep, remap))
         if snap.pinned:
             snap.pinned = _rewrite_pinned(snap.pinned, keep, remap)
     if profile.gone:
