@@ -417,7 +417,7 @@ class GroupKey:
         self._names = {}
         self._group_of = None      # sums(): by kid + 1, a group number
         self._group_number = {}    # key -> group number
-        self._keys = []            # group number -> key
+        self.group_keys = []       # numbers(): group number -> key
 
     def key(self, kid):
         found = self._cache.get(kid)
@@ -439,8 +439,7 @@ class GroupKey:
 
         --growth sums up to GROWTH_MAX_POINTS snapshots of tens of
         thousands of sites each: every stack gets a number once (its
-        group's: _group_of), a snapshot's sites become a list of group
-        numbers in one map, and the sums are one loop over the columns,
+        group's: numbers()), and the sums are one loop over the columns,
         with no per-stack dict as by_stack() makes."""
         out = {}
         sites = snap.sites
@@ -452,35 +451,42 @@ class GroupKey:
                 acc[0] += nbytes
                 acc[1] += nblocks
             return out
+        groups = self.numbers(sites.kids)
+        acc_bytes = [0] * len(self.group_keys)
+        acc_blocks = [0] * len(self.group_keys)
+        for group, nbytes, nblocks in zip(groups, sites.bytes, sites.blocks):
+            acc_bytes[group] += nbytes
+            acc_blocks[group] += nblocks
+        keys = self.group_keys
+        for group in dict.fromkeys(groups):
+            out[keys[group]] = [acc_bytes[group], acc_blocks[group]]
+        return out
+
+    def numbers(self, kids):
+        """The group number of each stack of `kids` (a column of sites);
+        group_keys[number] is its key (not for --by=class)."""
         group_of = self._group_of
         if group_of is None:
             group_of = self._group_of = [-1] * (
                 len(self._profile.stack_parent) + 1)
         # Index kid + 1: the sites without a stack (-1) come first.
-        index = list(map(add, sites.kids, repeat(1)))
+        index = list(map(add, kids, repeat(1)))
         groups = list(map(group_of.__getitem__, index))
         if -1 in groups:
-            # New stacks, named in the order of their first site (as
-            # by_stack() would give them: key() names a key after its
-            # first stack).
+            # New stacks, named in the order of their first site (as a
+            # loop over the sites would: key() names a key after its first
+            # stack).
             for i in dict.fromkeys(index):
                 if group_of[i] < 0:
                     key = self.key(i - 1)
                     group = self._group_number.get(key)
                     if group is None:
-                        group = self._group_number[key] = len(self._keys)
-                        self._keys.append(key)
+                        group = len(self.group_keys)
+                        self._group_number[key] = group
+                        self.group_keys.append(key)
                     group_of[i] = group
             groups = list(map(group_of.__getitem__, index))
-        acc_bytes = [0] * len(self._keys)
-        acc_blocks = [0] * len(self._keys)
-        for group, nbytes, nblocks in zip(groups, sites.bytes, sites.blocks):
-            acc_bytes[group] += nbytes
-            acc_blocks[group] += nblocks
-        keys = self._keys
-        for group in dict.fromkeys(groups):
-            out[keys[group]] = [acc_bytes[group], acc_blocks[group]]
-        return out
+        return groups
 
     def row_key(self, kid, cls):
         """The key of an `m` or `y` row."""
