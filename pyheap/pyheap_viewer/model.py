@@ -162,11 +162,13 @@ class SiteTable:
         self.blocks = array.array("Q", [rec[1] for rec in rows.values()])
 
 
-class BornTable:
-    """A snapshot's `born` records (format 2): live bytes and blocks by
-    stack, class and birth epoch, in five parallel columns, as SiteTable
-    keeps the `b` records (a big file has as many of each).  Iterating
-    gives rows (kid, class, epoch, bytes, blocks)."""
+class BirthTable:
+    """A snapshot's `born` records (format 2) or `m` records: live bytes
+    and blocks by stack, class and when they were born (the epoch, or the
+    birth iteration), in five parallel columns, as SiteTable keeps the
+    `b` records (a big file has as many `born` records as `b` records; a
+    marked one nearly as many `m`).  Iterating gives rows (kid, class,
+    epoch or iteration, bytes, blocks)."""
 
     __slots__ = ("kids", "classes", "epochs", "bytes", "blocks")
 
@@ -269,11 +271,11 @@ class Snapshot:
         self.sites = None           # SiteTable, or None if not kept
         self.typed = None           # `y` records: [kid, class, type,
         #                             bytes, blocks] (type: str or None)
-        self.births = None          # `m` records: [kid, class,
-        #                             birth_iter, bytes, blocks]
+        self.births = None          # `m` records: BirthTable (epochs:
+        #                             the birth iteration)
         self.epoch_width = None     # `epochs` record (format 2): epoch e
         self.n_epochs = None        #   is [e * width, (e + 1) * width)
-        self.born = None            # `born` records: BornTable
+        self.born = None            # `born` records: BirthTable
         self.arena_bands = None     # `arenas` records: [(arenas, slot_B)]
         #                             by tenth of use, 10 of them
         self.pinned = None          # `pinned` records: [kid, band,

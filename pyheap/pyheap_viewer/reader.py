@@ -36,7 +36,7 @@ from . import VERSION
 from .errors import BadRecord, CallbackError, InputError
 from .invariants import RuleBroken, SnapshotRules, TotalsRules, check_u64
 from .model import (CLASS_INDEX, CLASSES, FORMAT_VERSIONS, HELD_ENDS,
-                    LABELLED_KINDS, Arena, BornTable, Frame, Profile,
+                    LABELLED_KINDS, Arena, BirthTable, Frame, Profile,
                     Samples, SiteTable, Snapshot)
 from .records import diagnose as _diagnose
 from .records import held_record as _held_record
@@ -412,9 +412,9 @@ class _Reader:
                     self.rules.marked(kid, cls, birth, nbytes, nblocks)
                     if sites is not None:
                         if snap.births is None:
-                            snap.births = []
-                        snap.births.append([kid, cls, birth, nbytes,
-                                            nblocks])
+                            snap.births = BirthTable()
+                        snap.births.append((kid, cls, birth, nbytes,
+                                            nblocks))
                     continue
 
                 lineno -= 1
@@ -454,7 +454,7 @@ class _Reader:
                                         "least 1")
                     snap.epoch_width, snap.n_epochs = width, count
                     if keep:
-                        snap.born = BornTable()
+                        snap.born = BirthTable()
                     continue
                 if tag == b"born":
                     if snap is None or snap_state != 7:
