@@ -30,7 +30,7 @@
 # sums are sums of the lists the reader builds anyway.
 
 from itertools import compress, repeat
-from operator import add, mul
+from operator import add, mul, sub
 
 from .errors import BadRecord
 from .model import CLASSES
@@ -87,9 +87,8 @@ def run_in_order(kids, classes, major, minor=None):
     if not kids:
         return True
     spread = 3 * max(kids) + 6
-    keys = map(add, map(mul, major, repeat(spread)),
-               map(mul, map(add, map(mul, kids, repeat(3)), classes),
-                   repeat(-1)))
+    keys = map(sub, map(mul, major, repeat(spread)),
+               map(add, map(mul, kids, repeat(3)), classes))
     if minor is not None:
         width = (max(major) + 2) * spread
         keys = map(add, keys, map(mul, minor, repeat(-width)))
