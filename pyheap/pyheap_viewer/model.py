@@ -124,6 +124,13 @@ class SiteTable:
     def __iter__(self):
         return zip(self.kids, self.classes, self.bytes, self.blocks)
 
+    def extend(self, kids, classes, nbytes, nblocks):
+        """Add a run of records given as columns (lists)."""
+        extend_column(self.kids, kids)
+        self.classes.frombytes(bytes(classes))
+        extend_column(self.bytes, nbytes)
+        extend_column(self.blocks, nblocks)
+
     def by_stack(self):
         """The sites summed by stack: {kid: [bytes, blocks, raw_B,
         pymalloc_B, python_large_B, raw_blocks, pymalloc_blocks,
@@ -197,12 +204,20 @@ class BirthTable:
         self.blocks.append(nblocks)
 
     def extend(self, kids, classes, epochs, nbytes, nblocks):
-        """Add a run of records given as columns."""
-        self.kids.extend(kids)
-        self.classes.extend(classes)
-        self.epochs.extend(epochs)
-        self.bytes.extend(nbytes)
-        self.blocks.extend(nblocks)
+        """Add a run of records given as columns (lists)."""
+        extend_column(self.kids, kids)
+        self.classes.frombytes(bytes(classes))
+        extend_column(self.epochs, epochs)
+        extend_column(self.bytes, nbytes)
+        extend_column(self.blocks, nblocks)
+
+
+def extend_column(column, values):
+    """column.extend(values) for an array and a list, at half the cost:
+    array.extend() takes a list item by item through the iterator
+    protocol, the constructor converts it in one loop (CPython 3.11:
+    20 against 10 ns a value)."""
+    column.extend(array.array(column.typecode, values))
 
 
 # A `held` record's chain ends (format 3): at a module (sys.modules holds

@@ -262,12 +262,8 @@ class _Reader:
         self._run_rules(self.rules.sites, kids, classes, nbytes, nblocks)
         self.n_sites += len(kids)
         self.lineno += len(kids)
-        sites = self.sites
-        if sites is not None:
-            sites.kids.extend(kids)
-            sites.classes.extend(classes)
-            sites.bytes.extend(nbytes)
-            sites.blocks.extend(nblocks)
+        if self.sites is not None:
+            self.sites.extend(kids, classes, nbytes, nblocks)
         return True
 
     def _born_run(self, data, pos, stop):
