@@ -77,7 +77,8 @@ def read_profile(path, want_sites=None, want_totals=False,
     snapshot (default: keep none); `want_totals` keeps the `tot` sites.
     `on_snapshot(profile, snapshot)`, if given, is called as each snapshot
     ends (`profile` is the Profile being read),
-    with its sites if kept; the reader drops them afterwards, so that
+    with its sites if kept; the reader drops them (and its other rows)
+    afterwards, so that
     memory does not grow with the number of snapshots (the tables are
     complete by then: the file defines every stack before its samples).
     Raises InputError.
@@ -918,7 +919,10 @@ class _Reader:
             self.on_snapshot(self.profile, snap)
         except Exception as exc:
             raise CallbackError(exc)
-        snap.sites = snap.typed = None
+        # All of its rows, not only the sites: a big file's born records
+        # are as many, and kept they made memory grow with the file.
+        snap.sites = snap.typed = snap.births = snap.born = None
+        snap.pinned = snap.held = None
         snap.forget_sums()
 
     def _native_frame(self, parts, counts):
