@@ -1,6 +1,8 @@
 """pyheap_viewer.exports.massif: --export=massif, the profile as a massif output file (ms_print, massif-visualizer)."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+import tempfile
+
 from ..formatting import escape
 from ..model import UNKNOWN_FUNCTION, every_snapshot
 from ..reports.base import Report
@@ -11,14 +13,20 @@ PY_ADDRESS_BASE = 0x1000000000000
 
 MASSIF_TIME_UNITS = ("i", "ms", "B")
 
+# The output kept in memory before it goes to a temporary file.
+SPOOL_BYTES = 1 << 24
+
 
 class MassifExport(Report):
     """--export=massif of the first file, written as it is read.
 
-    Two passes over the file, so that memory does not grow with its
-    snapshots: the first checks the whole file (nothing is written if it
-    is bad) and finds the snapshots, the second writes each one as it is
-    read."""
+    One pass over the file, so that memory does not grow with its
+    snapshots: each snapshot is written as it is read, to a spool (a
+    temporary file past SPOOL_BYTES) that goes to the output once the
+    whole file has been read and checked: a bad file still writes
+    nothing.  (It read the file twice, once to check it, then to write:
+    the reading is most of the time, and the output is a small part of
+    the file.)"""
 
     name = "massif"
     user_view = False
@@ -26,29 +34,44 @@ class MassifExport(Report):
     def render(self, inputs, options, out):
         # The reader refuses a file whose snapshots are not in the order
         # of their samples, one per sample: each is written as it comes.
-        first = inputs.stream()
-        peak = first.peak_snapshot
         stream_view = inputs.stream_view()
         done = [0]              # the samples written so far
+        peak = []               # the first "peak" snapshot, once read
+        spool = tempfile.SpooledTemporaryFile(
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
+            errors="surrogateescape")
 
         def take(profile, snap):
+            if not done[0]:
+                spool.write("\n".join(_massif_head(profile)) + "\n")
+            if snap.kind == "peak" and not peak:
+                peak.append(snap)
             stream_view.apply(profile, snap)
             lines = []
             for i in range(done[0], snap.n):
-                _massif_sample(profile, i, None, peak, options.threshold,
+                _massif_sample(profile, i, None, None, options.threshold,
                                lines)
-            _massif_sample(profile, snap.n, snap, peak, options.threshold,
-                           lines)
+            _massif_sample(profile, snap.n, snap, peak[0] if peak else None,
+                           options.threshold, lines)
             done[0] = snap.n + 1
-            out.write("\n".join(lines) + "\n")
+            spool.write("\n".join(lines) + "\n")
 
-        out.write("\n".join(_massif_head(first)) + "\n")
-        profile = inputs.stream(sites=every_snapshot, on_snapshot=take)
-        lines = []
-        for i in range(done[0], len(profile.samples)):
-            _massif_sample(profile, i, None, peak, options.threshold, lines)
-        if lines:
-            out.write("\n".join(lines) + "\n")
+        with spool:
+            profile = inputs.stream(sites=every_snapshot, on_snapshot=take)
+            if not done[0]:
+                spool.write("\n".join(_massif_head(profile)) + "\n")
+            lines = []
+            for i in range(done[0], len(profile.samples)):
+                _massif_sample(profile, i, None, None, options.threshold,
+                               lines)
+            if lines:
+                spool.write("\n".join(lines) + "\n")
+            spool.seek(0)
+            while True:
+                piece = spool.read(SPOOL_BYTES)
+                if not piece:
+                    break
+                out.write(piece)
         return 0
 
 
