@@ -1,11 +1,10 @@
 """pyheap_viewer.exports.massif: --export=massif, the profile as a massif output file (ms_print, massif-visualizer)."""
 # SPDX-License-Identifier: GPL-2.0-or-later
 
-import tempfile
-
 from ..formatting import escape
 from ..model import UNKNOWN_FUNCTION, every_snapshot
 from ..reports.base import Report
+from .spool import Spool
 
 # Python frames have no instruction pointer; the massif export gives them
 # an address that no x86-64 user-space code has: PY_ADDRESS_BASE + frame id.
@@ -13,20 +12,14 @@ PY_ADDRESS_BASE = 0x1000000000000
 
 MASSIF_TIME_UNITS = ("i", "ms", "B")
 
-# The output kept in memory before it goes to a temporary file.
-SPOOL_BYTES = 1 << 24
-
 
 class MassifExport(Report):
     """--export=massif of the first file, written as it is read.
 
     One pass over the file, so that memory does not grow with its
-    snapshots: each snapshot is written as it is read, to a spool (a
-    temporary file past SPOOL_BYTES) that goes to the output once the
-    whole file has been read and checked: a bad file still writes
-    nothing.  (It read the file twice, once to check it, then to write:
-    the reading is most of the time, and the output is a small part of
-    the file.)"""
+    snapshots: each snapshot is written as it is read, to a Spool that
+    goes to the output once the whole file has been read and checked (a
+    bad file still writes nothing)."""
 
     name = "massif"
     user_view = False
@@ -37,9 +30,7 @@ class MassifExport(Report):
         stream_view = inputs.stream_view()
         done = [0]              # the samples written so far
         peak = []               # the first "peak" snapshot, once read
-        spool = tempfile.SpooledTemporaryFile(
-            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
-            errors="surrogateescape")
+        spool = Spool()
 
         def take(profile, snap):
             if not done[0]:
@@ -66,12 +57,7 @@ class MassifExport(Report):
                                lines)
             if lines:
                 spool.write("\n".join(lines) + "\n")
-            spool.seek(0)
-            while True:
-                piece = spool.read(SPOOL_BYTES)
-                if not piece:
-                    break
-                out.write(piece)
+            spool.copy_to(out)
         return 0
 
 
