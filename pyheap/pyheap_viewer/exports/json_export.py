@@ -5,8 +5,7 @@ import array
 
 from ..formatting import json_dumps, json_lines, json_text
 from ..model import CLASSES, every_snapshot
-from ..reports.base import Report
-from .spool import Spool
+from ..reports.base import Report, Spool
 
 
 class JsonExport(Report):

@@ -3,8 +3,7 @@
 
 from ..formatting import escape
 from ..model import UNKNOWN_FUNCTION, every_snapshot
-from ..reports.base import Report
-from .spool import Spool
+from ..reports.base import Report, Spool
 
 # Python frames have no instruction pointer; the massif export gives them
 # an address that no x86-64 user-space code has: PY_ADDRESS_BASE + frame id.
