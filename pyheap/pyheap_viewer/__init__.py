@@ -43,7 +43,9 @@ listed above it (tests/test_viewer_package.py checks it).
                        tables, the verdict
   reports              (the package of the reports)
   reports.base         the Report interface, Inputs (what a report
-                       reads), Output (stdout or -o FILE); text pieces
+                       reads), Output (stdout or -o FILE), Spool (a
+                       streamed export's output until the file is
+                       checked); text pieces
   reports.summary      the default report's first screen: the answer
   reports.text         the default report (--format=text)
   reports.json_report  --format=json, the JSON contract

@@ -99,6 +99,8 @@
 # measured on bench/leakcorpus, are in docs/leak-hunting.md.
 
 import math
+from itertools import repeat
+from operator import add, mul
 
 from .formatting import sparkline
 
@@ -229,22 +231,80 @@ class ImportStacks:
         return found
 
 
-def _histograms(snap, grouping, n, imported):
+def _histograms(snap, grouping, n, imported, groups, blocks=True):
     """({key: ([bytes by epoch], blocks)}, {key: same}) of a snapshot's born
     records, over `n` epochs of its own width: the blocks born outside
     the import system, and those born inside it (`imported`, a kid ->
-    bool function)."""
+    bool function).  Without `blocks`, the blocks are 0 (the earlier
+    snapshots' are not used: a loop fewer).
+
+    A big file has as many born records as `b` records, and every
+    detailed snapshot's are read here: a record's group is looked up once
+    per stack (and class) for all the snapshots (`groups`, a _Groups),
+    and the sums are one loop over the columns."""
+    born = snap.born
+    idents = groups.idents(born.kids, born.classes)
+    slots = groups.slots(idents, grouping, imported)
+    n_groups = len(groups.pairs)
+    flat = [0] * (n * n_groups)
+    for i, nbytes in zip(map(add, map(mul, slots, repeat(n)), born.epochs),
+                         born.bytes):
+        flat[i] += nbytes
+    sums = [0] * n_groups
+    if blocks:
+        for slot, nblocks in zip(slots, born.blocks):
+            sums[slot] += nblocks
     out, imports = {}, {}
-    row_key = grouping.row_key
-    for kid, cls, epoch, nbytes, nblocks in snap.born:
-        key = row_key(kid, cls)
-        into = imports if imported(kid) else out
-        acc = into.get(key)
-        if acc is None:
-            acc = into[key] = [[0] * n, 0]
-        acc[0][epoch] += nbytes
-        acc[1] += nblocks
+    for slot in dict.fromkeys(slots):
+        inside, key = groups.pairs[slot]
+        (imports if inside else out)[key] = [flat[slot * n:(slot + 1) * n],
+                                             sums[slot]]
     return out, imports
+
+
+class _Groups:
+    """The group of each record identity (a stack, or a stack and class
+    for --by=class), numbered, shared by the snapshots of one
+    birth_evidence(): pairs[slot] is (born under imports, key)."""
+
+    def __init__(self, by_class, n_stacks):
+        self.by_class = by_class
+        # By identity + 3 (identities start at -3: no stack, by class):
+        # the slot, or -1 for an identity not seen yet.
+        self.slot_of = [-1] * (3 * n_stacks + 6 if by_class
+                               else n_stacks + 3)
+        self.slot_by_pair = {}
+        self.pairs = []
+
+    def idents(self, kids, classes):
+        """Each record's identity, + 3 (an index in slot_of)."""
+        if self.by_class:
+            return list(map(add, map(mul, kids, repeat(3)),
+                            map(add, classes, repeat(3))))
+        return list(map(add, kids, repeat(3)))
+
+    def slots(self, idents, grouping, imported):
+        """The slot of each identity.  New stacks are named in the order
+        of their first record, as a loop over the records would name them
+        (GroupKey names a key after its first stack)."""
+        slot_of = self.slot_of
+        slots = list(map(slot_of.__getitem__, idents))
+        if -1 not in slots:
+            return slots
+        for ident in dict.fromkeys(idents):
+            if slot_of[ident] >= 0:
+                continue
+            if self.by_class:
+                kid, cls = divmod(ident - 3, 3)
+            else:
+                kid, cls = ident - 3, 0
+            pair = (imported(kid), grouping.row_key(kid, cls))
+            slot = self.slot_by_pair.get(pair)
+            if slot is None:
+                slot = self.slot_by_pair[pair] = len(self.pairs)
+                self.pairs.append(pair)
+            slot_of[ident] = slot
+        return list(map(slot_of.__getitem__, idents))
 
 
 def ks_window(hist, min_span=BIRTH_MIN_SPAN,
@@ -363,12 +423,13 @@ def birth_evidence(profile, grouping, min_growth):
     last_fraction = min(1.0, max(0.0, (end_time - (n - 1) * width)
                                  / float(width)))
     imported = ImportStacks(profile)
-    exit_h, import_h = _histograms(judge, grouping, n, imported)
+    groups = _Groups(grouping.by == "class", len(profile.stack_parent))
+    exit_h, import_h = _histograms(judge, grouping, n, imported, groups)
     earlier = [s for s in profile.snapshots
                if s.born is not None and s is not judge
                and s.kind == "detailed" and s.time < end_time]
-    earlier_h = [_histograms(s, grouping, s.n_epochs, imported)[0]
-                 for s in earlier]
+    earlier_h = [_histograms(s, grouping, s.n_epochs, imported, groups,
+                             blocks=False)[0] for s in earlier]
     gone = {}
     for kid, cls, nbytes, nblocks in profile.gone:
         if imported(kid):

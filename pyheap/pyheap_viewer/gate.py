@@ -25,7 +25,7 @@ from .errors import ConfigError, InputError, SelectionError, UsageError
 from .formatting import (escape, fnum, num, parse_size, parse_tolerance, pct,
                          plural, quote, tolerance_text)
 from .grouping import BY_KEYS, NAME_ONLY, GroupKey, group_sites
-from .growth import (DEFAULT_MIN_TAU, DEFAULT_WARMUP, biggest_stack,
+from .growth import (DEFAULT_MIN_TAU, DEFAULT_WARMUP, biggest_stacks,
                      fill_stacks, growth_trends, is_free_lists,
                      iteration_slopes, mark_snapshots)
 from .leaks import DEFAULT_LEAK_LAG, mark_info
@@ -637,14 +637,18 @@ def _growth_per_iter_limit(r, view, settings):
     marks = [s for s in mark_snapshots(profile)
              if s.sites is not None and s.has_sites]
     rows = []
+    growing = []
     for key, slope in slopes.items():
         if slope <= 0:
             continue
         location, function, _, _ = grouping.describe(key)
         if is_free_lists(location):
             continue            # dead objects: never a leak
-        kid = -1 if by == "class" else biggest_stack(
-            profile, grouping, key, marks)
+        growing.append((key, location, function, slope))
+    kids = ({} if by == "class" else
+            biggest_stacks(profile, grouping, [g[0] for g in growing], marks))
+    for key, location, function, slope in growing:
+        kid = kids.get(key, -1)
         rows.append((location, function, slope, stack_names(profile, kid),
                      "%s B per iteration" % fnum(slope)))
     rows.sort(key=lambda row: (-row[2], row[0], row[1]))

@@ -208,19 +208,38 @@ def mark_snapshots(profile):
     return [s for s in profile.snapshots if s.kind == "mark"]
 
 
-def biggest_stack(profile, grouping, key, snaps):
-    """The stack id holding most of a group's bytes in the last of `snaps`
-    where the group has bytes; -1 if none."""
+def biggest_stacks(profile, grouping, keys, snaps):
+    """{key: the stack id holding most of the group's bytes in the last
+    of `snaps` where it has bytes (-1 if none)} of each of `keys` (not
+    --by=class).
+
+    One pass over each snapshot, from the last, for all the keys still
+    without a stack: --leaks and --growth want one for every group, and
+    a group absent from the last snapshots had each of its own passes go
+    back over all of them (a marked file of 111 MB took minutes).  The
+    stacks are named (GroupKey.key()) in the same order as the passes of
+    one key at a time did: snapshot by snapshot from the last, as far
+    back as the deepest key needs."""
+    pending = set(keys)
+    found = {}
+    all_keys = grouping.group_keys
     for snap in reversed(snaps):
-        best = None
-        for kid, cls, nbytes, nblocks in snap.sites:
-            if grouping.row_key(kid, cls) != key or not nbytes:
+        if not pending:
+            break
+        sites = snap.sites
+        groups = grouping.numbers(sites.kids)
+        wanted = [all_keys[g] in pending for g in range(len(all_keys))]
+        best = {}
+        for group, kid, nbytes in zip(groups, sites.kids, sites.bytes):
+            if not nbytes or not wanted[group]:
                 continue
-            if best is None or (nbytes, -kid) > (best[0], -best[1]):
-                best = (nbytes, kid)
-        if best is not None:
-            return best[1]
-    return -1
+            had = best.get(group)
+            if had is None or (nbytes, -kid) > (had[0], -had[1]):
+                best[group] = (nbytes, kid)
+        for group, (_, kid) in best.items():
+            found[all_keys[group]] = kid
+            pending.discard(all_keys[group])
+    return {key: found.get(key, -1) for key in keys}
 
 
 def dominant_types(profile, grouping):
@@ -432,12 +451,14 @@ def _judge_by_births(trend):
 
 def fill_stacks(profile, grouping, trends, points):
     """Give the SiteTrends their representative stacks (the biggest)."""
-    for trend in trends:
-        if trend.stack is None:
-            if grouping.by == "class":
-                trend.kid = -1
-                trend.stack = []
-            else:
-                trend.kid = biggest_stack(profile, grouping, trend.key,
-                                          points)
-                trend.stack = stack_names(profile, trend.kid)
+    todo = [trend for trend in trends if trend.stack is None]
+    if grouping.by != "class":
+        kids = biggest_stacks(profile, grouping,
+                              [trend.key for trend in todo], points)
+    for trend in todo:
+        if grouping.by == "class":
+            trend.kid = -1
+            trend.stack = []
+        else:
+            trend.kid = kids[trend.key]
+            trend.stack = stack_names(profile, trend.kid)

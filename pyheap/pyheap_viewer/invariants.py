@@ -29,6 +29,9 @@
 # run is checked by sorting its keys (linear on sorted input, in C) and the
 # sums are sums of the lists the reader builds anyway.
 
+from itertools import compress, repeat
+from operator import add, mul, sub
+
 from .errors import BadRecord
 from .model import CLASSES
 
@@ -70,6 +73,43 @@ def check_sorted(keys, last, what, order):
                          % (what, order), bad)
 
 
+def run_in_order(kids, classes, major, minor=None):
+    """Whether the rows of a run are in the order of the `b` records (bytes
+    `major` descending, then stack, then class), or with `minor` (epochs)
+    given, by `minor` first: a quick yes for the reader's runs, with no
+    tuple per row.
+
+    Each row becomes one integer whose descending order is that order:
+    bytes * M - (3 * kid + class), M larger than the spread of
+    3 * kid + class (kid >= -1); with `minor`, minus minor * W, W larger
+    than the spread of the rest.  A no is then told apart by
+    first_unsorted() on the rows' tuples, for its message."""
+    if not kids:
+        return True
+    spread = 3 * max(kids) + 6
+    keys = map(sub, map(mul, major, repeat(spread)),
+               map(add, map(mul, kids, repeat(3)), classes))
+    if minor is not None:
+        width = (max(major) + 2) * spread
+        keys = map(add, keys, map(mul, minor, repeat(-width)))
+    keys = list(keys)
+    return keys == sorted(keys, reverse=True)
+
+
+def class_sums(classes, columns, accs):
+    """accs[i][cls] += the values of columns[i] of each class (a run's
+    columns): the last class found takes what the others leave of the
+    column's total, one pass fewer."""
+    found = sorted(set(classes))
+    for i, values in enumerate(columns):
+        rest = sum(values)
+        for cls in found[:-1]:
+            selected = sum(compress(values, map(cls.__eq__, classes)))
+            accs[i][cls] += selected
+            rest -= selected
+        accs[i][found[-1]] += rest
+
+
 BY_BYTES = "by bytes descending, then stack, then class"
 
 
@@ -101,18 +141,16 @@ class SnapshotRules:
         """A run of `b` records (columns)."""
         check_u64(nbytes, "'b' record")
         check_u64(nblocks, "'b' record")
-        keys = list(zip([-b for b in nbytes], kids, classes))
-        check_sorted(keys, self.b_last, "b", BY_BYTES)
-        if keys:
-            self.b_last = keys[-1]
-        acc, acc_blocks = self.b, self.b_blocks
-        if len(set(classes)) == 1:
-            acc[classes[0]] += sum(nbytes)
-            acc_blocks[classes[0]] += sum(nblocks)
-        else:
-            for cls, n, k in zip(classes, nbytes, nblocks):
-                acc[cls] += n
-                acc_blocks[cls] += k
+        first = (-nbytes[0], kids[0], classes[0]) if kids else None
+        if not ((self.b_last is None or first is None
+                 or self.b_last <= first)
+                and run_in_order(kids, classes, nbytes)):
+            keys = list(zip([-b for b in nbytes], kids, classes))
+            check_sorted(keys, self.b_last, "b", BY_BYTES)
+        if kids:
+            self.b_last = (-nbytes[-1], kids[-1], classes[-1])
+        if kids:
+            class_sums(classes, (nbytes, nblocks), (self.b, self.b_blocks))
 
     def typed(self, kid, cls, sid, nbytes, nblocks):
         check_u64((nbytes, nblocks), "'y' record")
@@ -141,14 +179,18 @@ class SnapshotRules:
             index = next(i for i, e in enumerate(epochs) if e >= count)
             raise RuleBroken("'born' record: epoch %d, the snapshot has %d"
                              % (epochs[index], count), index)
-        keys = list(zip(epochs, [-b for b in nbytes], kids, classes))
-        check_sorted(keys, self.born_last, "born",
-                     "by epoch, then " + BY_BYTES)
-        if keys:
-            self.born_last = keys[-1]
-        acc = self.born
-        for cls, n in zip(classes, nbytes):
-            acc[cls] += n
+        first = ((epochs[0], -nbytes[0], kids[0], classes[0]) if kids
+                 else None)
+        if not ((self.born_last is None or first is None
+                 or self.born_last <= first)
+                and run_in_order(kids, classes, nbytes, epochs)):
+            keys = list(zip(epochs, [-b for b in nbytes], kids, classes))
+            check_sorted(keys, self.born_last, "born",
+                         "by epoch, then " + BY_BYTES)
+        if kids:
+            self.born_last = (epochs[-1], -nbytes[-1], kids[-1], classes[-1])
+        if kids:
+            class_sums(classes, (nbytes,), (self.born,))
 
     def pinned(self, kid, band, arenas, nbytes, nblocks):
         check_u64((arenas, nbytes, nblocks), "'pinned' record")

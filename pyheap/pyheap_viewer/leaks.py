@@ -18,7 +18,7 @@
 from .errors import InputError, UsageError
 from .formatting import rounded
 from .grouping import GroupKey
-from .growth import (DEFAULT_WARMUP, biggest_stack, dominant_types,
+from .growth import (DEFAULT_WARMUP, biggest_stacks, dominant_types,
                      is_free_lists, iteration_slopes, mark_snapshots)
 from .naming import stack_names
 
@@ -135,6 +135,8 @@ def leak_table(view, by, lag=DEFAULT_LEAK_LAG, warmup=DEFAULT_WARMUP):
     with_sites = [s for s in marks if s.sites is not None and s.has_sites]
     if exit_snap is not None and exit_snap.sites is not None:
         with_sites.append(exit_snap)
+    if grouping.by != "class":
+        kids = biggest_stacks(profile, grouping, list(rows), with_sites)
     for r in rows.values():
         (r.location, r.function, r.sort_key,
          r.frame) = grouping.describe(r.key)
@@ -142,7 +144,7 @@ def leak_table(view, by, lag=DEFAULT_LEAK_LAG, warmup=DEFAULT_WARMUP):
         if grouping.by == "class":
             r.kid, r.stack = -1, []
         else:
-            r.kid = biggest_stack(profile, grouping, r.key, with_sites)
+            r.kid = kids[r.key]
             r.stack = stack_names(profile, r.kid)
     # Dead objects a free list keeps are no iteration's leftovers.
     out = [r for r in rows.values() if not is_free_lists(r.location)]

@@ -30,32 +30,24 @@
 # records whether kept or not, so a damaged file is refused whatever the
 # report reads of it.
 
-import re
 from itertools import islice
 
 from . import VERSION
 from .errors import BadRecord, CallbackError, InputError
 from .invariants import RuleBroken, SnapshotRules, TotalsRules, check_u64
 from .model import (CLASS_INDEX, CLASSES, FORMAT_VERSIONS, HELD_ENDS,
-                    LABELLED_KINDS, Arena, Frame, Profile, Samples,
-                    SiteTable, Snapshot)
+                    LABELLED_KINDS, Arena, BirthTable, Frame, Profile,
+                    Samples, SiteTable, Snapshot)
 from .records import diagnose as _diagnose
 from .records import held_record as _held_record
 from .records import is_hex as _is_hex
+from .records import run_end as _run_end
+from .records import run_fields as _run_fields
 from .records import show_field
 from .records import text_field as _text
 
 # Bytes read at a time (the tests make it tiny to cut records anywhere).
 CHUNK_SIZE = 1 << 22
-
-# A run of `b` records, each as _site_lines() accepts it: a stack id or -1,
-# a class name, two non-negative integers (ASCII digits).
-_SITE_RUN = re.compile(rb"(?:b (?:-1|[0-9]+) (?:raw|pymalloc|python-large) "
-                       rb"[0-9]+ [0-9]+\n)*")
-
-# A run of `born` records, the same way (format 2: as many as `b`).
-_BORN_RUN = re.compile(rb"(?:born (?:-1|[0-9]+) (?:raw|pymalloc|python-large) "
-                       rb"[0-9]+ [0-9]+ [0-9]+\n)*")
 
 # Sections of the file, in the order the grammar fixes.
 _HEADER, _TABLES, _SERIES, _SNAPSHOTS, _TOTALS = range(5)
@@ -85,7 +77,8 @@ def read_profile(path, want_sites=None, want_totals=False,
     snapshot (default: keep none); `want_totals` keeps the `tot` sites.
     `on_snapshot(profile, snapshot)`, if given, is called as each snapshot
     ends (`profile` is the Profile being read),
-    with its sites if kept; the reader drops them afterwards, so that
+    with its sites if kept; the reader drops them (and its other rows)
+    afterwards, so that
     memory does not grow with the number of snapshots (the tables are
     complete by then: the file defines every stack before its samples).
     Raises InputError.
@@ -224,10 +217,10 @@ class _Reader:
         InputError on the first bad one.
 
         Most lines of a big file are the `b` records of snapshots, in runs
-        of thousands.  A run that _SITE_RUN matches is taken whole by
+        of thousands.  A run that run_fields() takes is taken whole by
         _site_run(), with a few calls that each go over the run once;
         every other line goes through _lines(), one by one.  A `b` record
-        that _SITE_RUN does not match, or one whose stack is not defined,
+        that run_fields() does not take, or one whose stack is not defined,
         goes through _lines() too, which says what is wrong with it.
         """
         pos = 0
@@ -235,21 +228,20 @@ class _Reader:
         while pos < end:
             if (self.snap_state == 4 and self.snap is not None
                     and data.startswith(b"b ", pos)):
-                stop = _SITE_RUN.match(data, pos).end()
-                if stop > pos:
-                    if not self._site_run(data, pos, stop):
-                        # Raises: a stack id is not defined.
-                        self._lines(data[pos:stop - 1].split(b"\n"))
-                    pos = stop
-                    continue
+                stop = _run_end(data, pos)
+                if not self._site_run(data, pos, stop):
+                    # Raises unless the run held records the per-line
+                    # parser takes but run_fields() does not.
+                    self._lines(data[pos:stop - 1].split(b"\n"))
+                pos = stop
+                continue
             if (self.snap_state == 7 and self.snap is not None
                     and data.startswith(b"born ", pos)):
-                stop = _BORN_RUN.match(data, pos).end()
-                if stop > pos:
-                    if not self._born_run(data, pos, stop):
-                        self._lines(data[pos:stop - 1].split(b"\n"))
-                    pos = stop
-                    continue
+                stop = _run_end(data, pos)
+                if not self._born_run(data, pos, stop):
+                    self._lines(data[pos:stop - 1].split(b"\n"))
+                pos = stop
+                continue
             # Up to the next `b` or `born` record (that line included if it
             # is the first: the run did not take it).
             stop = data.find(b"\nb ", pos) + 1
@@ -262,46 +254,30 @@ class _Reader:
             pos = stop
 
     def _site_run(self, data, pos, stop):
-        """Take the `b` records data[pos:stop], which _SITE_RUN matched;
-        return False, and take nothing, if one names a stack that is not
-        defined."""
-        # Every line has five fields: split on both separators at once.
-        fields = data[pos:stop].replace(b"\n", b" ").split(b" ")
-        kids = list(map(int, fields[1::5]))
-        if max(kids) >= self.counts[2]:
+        """Take the `b` records data[pos:stop]; return False, and take
+        nothing, unless run_fields() takes them all."""
+        columns = _run_fields(data, pos, stop, b"b", 5, self.counts[2])
+        if columns is None:
             return False
-        classes = list(map(CLASS_INDEX.__getitem__, fields[2::5]))
-        nbytes = list(map(int, fields[3::5]))
-        nblocks = list(map(int, fields[4::5]))
+        kids, classes, nbytes, nblocks = columns
         self._run_rules(self.rules.sites, kids, classes, nbytes, nblocks)
         self.n_sites += len(kids)
         self.lineno += len(kids)
-        sites = self.sites
-        if sites is not None:
-            sites.kids.extend(kids)
-            sites.classes.extend(classes)
-            sites.bytes.extend(nbytes)
-            sites.blocks.extend(nblocks)
+        if self.sites is not None:
+            self.sites.extend(kids, classes, nbytes, nblocks)
         return True
 
     def _born_run(self, data, pos, stop):
-        """Take the `born` records data[pos:stop], which _BORN_RUN matched,
-        as _site_run() does."""
-        fields = data[pos:stop].replace(b"\n", b" ").split(b" ")
-        kids = list(map(int, fields[1::6]))
-        if max(kids) >= self.counts[2]:
+        """Take the `born` records data[pos:stop], as _site_run() does."""
+        columns = _run_fields(data, pos, stop, b"born", 6,
+                              self.counts[2])
+        if columns is None:
             return False
-        classes = list(map(CLASS_INDEX.__getitem__, fields[2::6]))
-        epochs = list(map(int, fields[3::6]))
-        nbytes = list(map(int, fields[4::6]))
-        nblocks = list(map(int, fields[5::6]))
-        self._run_rules(self.rules.born_run, kids, classes, epochs, nbytes,
-                        nblocks)
-        self.lineno += len(kids)
+        self._run_rules(self.rules.born_run, *columns)
+        self.lineno += len(columns[0])
         born = self.snap.born
         if born is not None:
-            born.extend(map(list, zip(kids, classes, epochs, nbytes,
-                                      nblocks)))
+            born.extend(*columns)
         return True
 
     def _run_rules(self, check, *columns):
@@ -433,9 +409,9 @@ class _Reader:
                     self.rules.marked(kid, cls, birth, nbytes, nblocks)
                     if sites is not None:
                         if snap.births is None:
-                            snap.births = []
-                        snap.births.append([kid, cls, birth, nbytes,
-                                            nblocks])
+                            snap.births = BirthTable()
+                        snap.births.append((kid, cls, birth, nbytes,
+                                            nblocks))
                     continue
 
                 lineno -= 1
@@ -475,7 +451,7 @@ class _Reader:
                                         "least 1")
                     snap.epoch_width, snap.n_epochs = width, count
                     if keep:
-                        snap.born = []
+                        snap.born = BirthTable()
                     continue
                 if tag == b"born":
                     if snap is None or snap_state != 7:
@@ -943,7 +919,10 @@ class _Reader:
             self.on_snapshot(self.profile, snap)
         except Exception as exc:
             raise CallbackError(exc)
-        snap.sites = snap.typed = None
+        # All of its rows, not only the sites: a big file's born records
+        # are as many, and kept they made memory grow with the file.
+        snap.sites = snap.typed = snap.births = snap.born = None
+        snap.pinned = snap.held = None
         snap.forget_sums()
 
     def _native_frame(self, parts, counts):

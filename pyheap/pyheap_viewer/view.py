@@ -5,7 +5,7 @@ import array
 import fnmatch
 import os
 
-from .model import NO_OBJECT, SiteTable
+from .model import NO_OBJECT, BirthTable, SiteTable
 from .naming import Locator, ModuleNamer
 
 
@@ -228,9 +228,10 @@ def apply_view(view, globs=None, depth=None):
         if snap.typed:
             snap.typed = _rewrite_typed(snap.typed, keep, remap)
         if snap.births:
-            snap.births = _rewrite_births(snap.births, keep, remap)
+            snap.births = BirthTable(_rewrite_births(snap.births, keep,
+                                                     remap))
         if snap.born:
-            snap.born = _rewrite_births(snap.born, keep, remap)
+            snap.born = BirthTable(_rewrite_births(snap.born, keep, remap))
         if snap.pinned:
             snap.pinned = _rewrite_pinned(snap.pinned, keep, remap)
     if profile.gone:
@@ -293,7 +294,8 @@ class StreamView:
         if snap.typed:
             snap.typed = _rewrite_typed(snap.typed, self.keep, self.remap)
         if snap.births:
-            snap.births = _rewrite_births(snap.births, self.keep, self.remap)
+            snap.births = BirthTable(_rewrite_births(snap.births, self.keep,
+                                                     self.remap))
         snap.forget_sums()
 
     def totals(self, profile):
@@ -353,9 +355,10 @@ def apply_types(profile, globs):
             new = SiteTable()
             new.kids = array.array("q", [table.kids[i] for i in keep])
             new.classes = array.array("b", [table.classes[i] for i in keep])
-            new.bytes = [table.bytes[i] for i in keep]
-            new.blocks = [table.blocks[i] for i in keep]
+            new.bytes = array.array("Q", [table.bytes[i] for i in keep])
+            new.blocks = array.array("Q", [table.blocks[i] for i in keep])
             snap.sites = new
         if snap.births:
-            snap.births = [row for row in snap.births if row[0] in matched]
+            snap.births = BirthTable(row for row in snap.births
+                                     if row[0] in matched)
         snap.forget_sums()

@@ -5,69 +5,67 @@ import array
 
 from ..formatting import json_dumps, json_lines, json_text
 from ..model import CLASSES, every_snapshot
-from ..reports.base import Report
+from ..reports.base import Report, Spool
 
 
 class JsonExport(Report):
     """--export=json of the first file, written as it is read.
 
-    Two passes over the file, so that memory does not grow with its
-    snapshots: the first checks the whole file (nothing is written if it
-    is bad) and finds the totals and the frames that sites use, the second
-    writes each snapshot as it is read."""
+    One pass over the file, so that memory does not grow with its
+    snapshots: each snapshot is written as it is read, to a Spool, and
+    the frames its sites use are noted; once the whole file is read and
+    checked (a bad file writes nothing), the head (the totals, which end
+    the file, and the frames used) goes to the output, then the
+    snapshots."""
 
     name = "json"
     user_view = False
 
     def render(self, inputs, options, out):
-        out.write(_export_head(inputs))
         n_written = [0]
         stream_view = inputs.stream_view()
         site_rows = []
+        used_kids = set()
 
         def take(profile, snap):
             stream_view.apply(profile, snap)
+            used_kids.update(snap.sites.kids)
+            used_kids.update(row[0] for row in snap.typed)
+            used_kids.update(row[0] for row in snap.births or ())
             if not site_rows:
                 site_rows.append(_SiteRows(stream_view.view))
-            out.write("%s    %s" % ("[\n" if not n_written[0] else ",\n",
-                                    _snapshot_text(stream_view.view, snap,
-                                                   site_rows[0], 4)))
+            spool.write("%s    %s" % ("[\n" if not n_written[0] else ",\n",
+                                      _snapshot_text(stream_view.view, snap,
+                                                     site_rows[0], 4)))
             n_written[0] += 1
 
-        inputs.stream(sites=every_snapshot, on_snapshot=take)
+        with Spool() as spool:
+            profile = inputs.stream(sites=every_snapshot, totals=True,
+                                    on_snapshot=take)
+            out.write(_export_head(stream_view, profile, used_kids))
+            spool.copy_to(out)
         out.write("\n  ]\n}\n" if n_written[0] else "[]\n}\n")
         return 0
 
 
-def _export_head(inputs):
-    """The first pass of JsonExport: the export up to its "snapshots"
-    value (all that is read here is dropped on return)."""
-    used_kids = set()
-    stream_view = inputs.stream_view()
-
-    def note(profile, snap):
-        stream_view.apply(profile, snap)
-        used_kids.update(snap.sites.kids)
-        used_kids.update(row[0] for row in snap.typed)
-        used_kids.update(row[0] for row in snap.births or ())
-
-    first = inputs.stream(sites=every_snapshot, totals=True,
-                          on_snapshot=note)
-    stream_view.totals(first)
-    totals = _sites_json(stream_view.view, first.totals)
-    used_kids.update(first.totals.kids)
+def _export_head(stream_view, profile, used_kids):
+    """The export up to its "snapshots" value, once the file is read:
+    `used_kids`, the stacks the snapshots' rows use."""
+    stream_view.totals(profile)
+    totals = _sites_json(stream_view.view, profile.totals)
+    used_kids.update(profile.totals.kids)
     # The frames of the stacks used, as the sites' "stack" lists have them.
     used = set()
     seen = set()
-    parents = first.stack_parent
-    fids = first.stack_frame
+    parents = profile.stack_parent
+    fids = profile.stack_frame
     for kid in used_kids:
         while kid >= 0 and kid not in seen:
             seen.add(kid)
             used.add(fids[kid])
             kid = parents[kid]
-    head = json_lines(_export_json_head(first, _samples_json(first), totals,
-                                        used) + [("snapshots", [])])
+    head = json_lines(_export_json_head(profile, _samples_json(profile),
+                                        totals, used) + [("snapshots", [])])
     # That is the whole export, but for the snapshots: "[]" at its end.
     tail = '"snapshots": []\n}\n'
     assert head.endswith(tail)

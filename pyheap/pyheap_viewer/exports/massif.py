@@ -3,7 +3,7 @@
 
 from ..formatting import escape
 from ..model import UNKNOWN_FUNCTION, every_snapshot
-from ..reports.base import Report
+from ..reports.base import Report, Spool
 
 # Python frames have no instruction pointer; the massif export gives them
 # an address that no x86-64 user-space code has: PY_ADDRESS_BASE + frame id.
@@ -15,10 +15,10 @@ MASSIF_TIME_UNITS = ("i", "ms", "B")
 class MassifExport(Report):
     """--export=massif of the first file, written as it is read.
 
-    Two passes over the file, so that memory does not grow with its
-    snapshots: the first checks the whole file (nothing is written if it
-    is bad) and finds the snapshots, the second writes each one as it is
-    read."""
+    One pass over the file, so that memory does not grow with its
+    snapshots: each snapshot is written as it is read, to a Spool that
+    goes to the output once the whole file has been read and checked (a
+    bad file still writes nothing)."""
 
     name = "massif"
     user_view = False
@@ -26,29 +26,41 @@ class MassifExport(Report):
     def render(self, inputs, options, out):
         # The reader refuses a file whose snapshots are not in the order
         # of their samples, one per sample: each is written as it comes.
-        first = inputs.stream()
-        peak = first.peak_snapshot
         stream_view = inputs.stream_view()
         done = [0]              # the samples written so far
+        peak = []               # the first "peak" snapshot, once read
+        lookups = []            # _lookups() of the profile, once read
+        spool = Spool()
 
         def take(profile, snap):
+            if not done[0]:
+                spool.write("\n".join(_massif_head(profile)) + "\n")
+            if snap.kind == "peak" and not peak:
+                peak.append(snap)
             stream_view.apply(profile, snap)
+            if not lookups:
+                # The stacks are final once the first snapshot is read.
+                lookups.append(_lookups(profile))
             lines = []
             for i in range(done[0], snap.n):
-                _massif_sample(profile, i, None, peak, options.threshold,
+                _massif_sample(profile, i, None, None, options.threshold,
                                lines)
-            _massif_sample(profile, snap.n, snap, peak, options.threshold,
-                           lines)
+            _massif_sample(profile, snap.n, snap, peak[0] if peak else None,
+                           options.threshold, lines, lookups[0])
             done[0] = snap.n + 1
-            out.write("\n".join(lines) + "\n")
+            spool.write("\n".join(lines) + "\n")
 
-        out.write("\n".join(_massif_head(first)) + "\n")
-        profile = inputs.stream(sites=every_snapshot, on_snapshot=take)
-        lines = []
-        for i in range(done[0], len(profile.samples)):
-            _massif_sample(profile, i, None, peak, options.threshold, lines)
-        if lines:
-            out.write("\n".join(lines) + "\n")
+        with spool:
+            profile = inputs.stream(sites=every_snapshot, on_snapshot=take)
+            if not done[0]:
+                spool.write("\n".join(_massif_head(profile)) + "\n")
+            lines = []
+            for i in range(done[0], len(profile.samples)):
+                _massif_sample(profile, i, None, None, options.threshold,
+                               lines)
+            if lines:
+                spool.write("\n".join(lines) + "\n")
+            spool.copy_to(out)
         return 0
 
 
@@ -86,9 +98,25 @@ def export_massif(profile, threshold):
     for snap in profile.snapshots:
         by_n.setdefault(snap.n, snap)
     peak = profile.peak_snapshot
+    lookups = _lookups(profile)
     for i in range(len(profile.samples)):
-        _massif_sample(profile, i, by_n.get(i), peak, threshold, out)
+        _massif_sample(profile, i, by_n.get(i), peak, threshold, out,
+                       lookups)
     return "\n".join(out) + "\n"
+
+
+# In _lookups()' lists: the "frame" of a site whose stack ended at the
+# node (it has no child there).
+_ENDED = -3
+
+
+def _lookups(profile):
+    """(frame id, next stack outwards) by stack id, for _massif_tree():
+    index -2 is a site without a stack (its frame -2, then nothing), -1
+    a site whose stack has ended (_ENDED)."""
+    fid_of = list(profile.stack_frame) + [-2, _ENDED]
+    next_of = list(profile.stack_parent) + [-1, -1]
+    return fid_of, next_of
 
 
 def _massif_head(profile):
@@ -101,9 +129,10 @@ def _massif_head(profile):
             "time_unit: %s" % unit]
 
 
-def _massif_sample(profile, i, snap, peak, threshold, out):
+def _massif_sample(profile, i, snap, peak, threshold, out, lookups=None):
     """Append massif's snapshot of sample `i` to `out`: `snap` is the first
-    pyheap snapshot at that sample (or None), `peak` the peak snapshot."""
+    pyheap snapshot at that sample (or None), `peak` the peak snapshot,
+    `lookups` the profile's _lookups() (needed with a snapshot)."""
     smp = profile.samples
     kind = "empty"
     # A mark snapshot thinned to its class totals has no tree to show.
@@ -123,7 +152,7 @@ def _massif_sample(profile, i, snap, peak, threshold, out):
                 "mem_heap_extra_B=0", "mem_stacks_B=0",
                 "heap_tree=%s" % kind))
     if kind != "empty":
-        _massif_tree(profile, snap, own, threshold, out)
+        _massif_tree(profile, snap, own, threshold, out, lookups)
 
 
 def _bytes_by_stack(snap):
@@ -135,27 +164,25 @@ def _bytes_by_stack(snap):
     return own
 
 
-def _massif_tree(profile, snap, own, threshold, out):
+def _massif_tree(profile, snap, own, threshold, out, lookups):
     """Append the massif heap tree of `snap` to `out`; `own` is
-    _bytes_by_stack(snap)."""
+    _bytes_by_stack(snap), `lookups` _lookups(profile)."""
     frames = profile.frames
-    fids = profile.stack_frame
-    parents = profile.stack_parent
+    fid_of, next_of = lookups
     # The tree is the inverted trie of the stacks, from the allocating
     # frame outwards.  It is built top-down, and only below the nodes that
-    # are shown: a node is [bytes, items], items the (k, bytes) of the
-    # sites whose stacks pass through it, k the stack id whose frame is
-    # the site's next frame outwards (-1: the stack ends at the node; -2
-    # at the root: the site has no stack).  Its children are its items
+    # are shown: a node is [bytes, ks, bs], ks and bs the k and bytes of
+    # the sites whose stacks pass through it, k the stack id whose frame
+    # is the site's next frame outwards (-1: the stack ends at the node;
+    # -2 at the root: the site has no stack).  Its children are its sites
     # grouped by that frame, in the order the sites first reach them, as
     # an inverted trie of every site would have them; but a node below
     # the threshold is folded, and nothing under it is ever looked at.
-    items = []
-    total = 0
-    for kid, nbytes in own.items():
-        items.append((kid if kid >= 0 else -2, nbytes))
-        total += nbytes
-    root = [total, items]
+    # (Two lists, not a tuple per site and node: a big file's snapshot
+    # has tens of thousands of sites, each passing through a few nodes.)
+    ks = [kid if kid >= 0 else -2 for kid in own]
+    bs = list(own.values())
+    root = [sum(bs), ks, bs]
     heap = snap.heap_B
     min_bytes = threshold * heap / 100.0
     # Depth-first without recursion; entries (depth, fid, node) or
@@ -172,20 +199,18 @@ def _massif_tree(profile, snap, own, threshold, out):
                                      "" if count == 1 else "all ",
                                      threshold))
             continue
-        children = {}       # fid (-2: no stack) -> [bytes, items]
-        for k, nbytes in node[1]:
-            if k == -1:
-                continue
-            if k == -2:
-                cfid, nxt = -2, -1
-            else:
-                cfid, nxt = fids[k], parents[k]
+        children = {}       # fid (-2: no stack) -> [bytes, ks, bs]
+        ks = node[1]
+        for cfid, nxt, nbytes in zip(map(fid_of.__getitem__, ks),
+                                     map(next_of.__getitem__, ks), node[2]):
             child = children.get(cfid)
             if child is None:
-                children[cfid] = [nbytes, [(nxt, nbytes)]]
+                children[cfid] = [nbytes, [nxt], [nbytes]]
             else:
                 child[0] += nbytes
-                child[1].append((nxt, nbytes))
+                child[1].append(nxt)
+                child[2].append(nbytes)
+        children.pop(_ENDED, None)
         kids = []
         folded = [0, 0]
         for cfid, child in children.items():

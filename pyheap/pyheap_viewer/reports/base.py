@@ -18,6 +18,7 @@
 import linecache
 import os
 import sys
+import tempfile
 
 from ..errors import InputError, SelectionError
 from ..formatting import escape, pct
@@ -258,3 +259,45 @@ def type_text(dominant):
         return ""
     return "%s (%s of its Python bytes at %s)" % (
         escape(dominant[0]), pct(dominant[2], 1), dominant[3])
+
+
+# Spool: an export's output held back until the whole file has been read
+# and checked.  The streamed exports (massif, JSON) write each snapshot as
+# it is read and drop it, so that memory does not grow with the file.  A
+# bad file must still write nothing, and the JSON export's head (the
+# totals, the frames used) is known only at the end of the file.  Reading
+# the file twice for that (to check it and find the head, then to write)
+# doubled the reading, most of their time; they read it once, writing to
+# a Spool: memory up to SPOOL_BYTES, then a temporary file, which goes to
+# the output once the file is read.
+
+# The output held in memory before the spool moves to a temporary file.
+SPOOL_BYTES = 1 << 24
+
+
+class Spool:
+    """write(text) now, copy_to(out) once the file is read; a context
+    manager (the temporary file goes on exit)."""
+
+    def __init__(self):
+        self._file = tempfile.SpooledTemporaryFile(
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8",
+            errors="surrogateescape")
+
+    def write(self, text):
+        self._file.write(text)
+
+    def copy_to(self, out):
+        """Write what was spooled to `out` (out.write(text)), in pieces."""
+        self._file.seek(0)
+        while True:
+            piece = self._file.read(SPOOL_BYTES)
+            if not piece:
+                break
+            out.write(piece)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()
